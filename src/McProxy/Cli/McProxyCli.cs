@@ -1,0 +1,6 @@
+namespace McProxy.Cli;
+
+internal static class McProxyCli
+{
+    public static Task<int> RunAsync(string[] args) => Task.FromResult(args.Length);
+}

@@ -1,0 +1,197 @@
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace McProxy.Config;
+
+/// <summary>
+/// Reads and validates the TOML config. Every error is collected, each naming its key and the listener or
+/// route it belongs to, and thrown together as one <see cref="ConfigException"/>. Relative paths in the file
+/// are resolved against the file's own directory, so a config and its certificates can move together.
+/// </summary>
+internal static class ConfigLoader
+{
+    public static ProxyConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(path, [$"cannot read the config file: {e.Message}"]);
+        }
+
+        var baseDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        return Parse(text, path, baseDirectory);
+    }
+
+    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory)
+    {
+        TomlTable table;
+        try
+        {
+            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+        }
+        catch (TomlException e)
+        {
+            throw new ConfigException(sourceName, [$"TOML syntax: {e.Message}"]);
+        }
+
+        var errors = new List<string>();
+        var warnings = new List<string>();
+        var files = new FileChecker(baseDirectory, errors);
+        var root = new TomlSection(table, "", errors);
+
+        var database = ReadDatabase(root, files);
+        var listeners = ListenerConfigReader.ReadAll(root, files, warnings);
+        var grpc = ReadGrpc(root, files);
+        var firewall = FirewallConfigReader.Read(root, files);
+        var proxy = ReadProxy(root);
+        var metrics = ReadMetrics(root);
+        var log = ReadLog(root);
+        root.ReportUnknownKeys();
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(sourceName, errors);
+        }
+
+        return new ProxyConfig
+        {
+            Database = database,
+            Listeners = listeners,
+            Grpc = grpc,
+            Firewall = firewall,
+            Proxy = proxy,
+            Metrics = metrics,
+            Log = log,
+            Warnings = warnings,
+        };
+    }
+
+    private static DatabaseConfig ReadDatabase(TomlSection root, FileChecker files)
+    {
+        var section = root.GetTable("database");
+        if (section is null)
+        {
+            root.Error("database", "the [database] section is required");
+            return new DatabaseConfig { Path = "" };
+        }
+
+        var path = section.GetString("path", required: true) ?? "";
+        section.ReportUnknownKeys();
+        return new DatabaseConfig { Path = path.Length > 0 ? files.Resolve(path) : "" };
+    }
+
+    private static GrpcConfig? ReadGrpc(TomlSection root, FileChecker files)
+    {
+        var section = root.GetTable("grpc");
+        if (section is null)
+        {
+            return null;
+        }
+
+        var addr = section.GetString("addr", required: true) ?? "";
+        var tlsCert = section.GetString("tls_cert") ?? "";
+        var tlsKey = section.GetString("tls_key") ?? "";
+        var clientCa = section.GetString("client_ca") ?? "";
+        section.ReportUnknownKeys();
+
+        if (addr.StartsWith(GrpcConfig.UnixPrefix, StringComparison.Ordinal))
+        {
+            var socketPath = addr[GrpcConfig.UnixPrefix.Length..];
+            if (socketPath.Length == 0)
+            {
+                section.Error("addr", "\"unix:\" needs a socket path, e.g. \"unix:/srv/mc-proxy/mc-proxy.sock\"");
+            }
+            else
+            {
+                addr = GrpcConfig.UnixPrefix + files.Resolve(socketPath);
+            }
+        }
+        else if (addr.Length > 0)
+        {
+            if (!HostPort.TryParse(addr, allowEmptyHost: true, out _, out var error))
+            {
+                section.Error("addr", $"{error}; use \"unix:/path\" or \"host:port\"");
+            }
+
+            if (tlsCert.Length == 0 || tlsKey.Length == 0)
+            {
+                section.Error("tls_cert", "tls_cert and tls_key are required when addr is host:port (the admin API is never served in plaintext over TCP)");
+            }
+        }
+
+        return new GrpcConfig
+        {
+            Addr = addr,
+            TlsCert = files.Check(section, "tls_cert", tlsCert),
+            TlsKey = files.Check(section, "tls_key", tlsKey),
+            ClientCa = files.Check(section, "client_ca", clientCa),
+        };
+    }
+
+    private static ProxySettings ReadProxy(TomlSection root)
+    {
+        var section = root.GetTable("proxy");
+        if (section is null)
+        {
+            return new ProxySettings();
+        }
+
+        var defaults = new ProxySettings();
+        var settings = new ProxySettings
+        {
+            ConnectTimeout = section.GetDuration("connect_timeout", defaults.ConnectTimeout),
+            IdleTimeout = section.GetDuration("idle_timeout", defaults.IdleTimeout),
+            ShutdownTimeout = section.GetDuration("shutdown_timeout", defaults.ShutdownTimeout),
+            HelloTimeout = section.GetDuration("hello_timeout", defaults.HelloTimeout),
+            MaxConnections = section.GetInt("max_connections", 0, 0, int.MaxValue),
+        };
+        section.ReportUnknownKeys();
+        return settings;
+    }
+
+    private static MetricsConfig? ReadMetrics(TomlSection root)
+    {
+        var section = root.GetTable("metrics");
+        if (section is null)
+        {
+            return null;
+        }
+
+        var addr = section.GetString("addr", required: true) ?? "";
+        section.ReportUnknownKeys();
+        if (addr.Length > 0 && !HostPort.TryParse(addr, allowEmptyHost: true, out _, out var error))
+        {
+            section.Error("addr", error);
+        }
+
+        return new MetricsConfig { Addr = addr };
+    }
+
+    private static LogConfig ReadLog(TomlSection root)
+    {
+        var section = root.GetTable("log");
+        if (section is null)
+        {
+            return new LogConfig();
+        }
+
+        var text = section.GetString("level");
+        section.ReportUnknownKeys();
+        if (text is null)
+        {
+            return new LogConfig();
+        }
+
+        if (!LogConfig.TryParseLevel(text, out var level))
+        {
+            section.Error("level", $"\"{text}\" is not one of debug, info, warn, error");
+            return new LogConfig();
+        }
+
+        return new LogConfig { Level = level };
+    }
+}

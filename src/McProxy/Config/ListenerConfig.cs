@@ -1,0 +1,19 @@
+namespace McProxy.Config;
+
+internal sealed record ListenerConfig
+{
+    /// <summary>As configured (":443", "127.0.0.1:8443", "[::1]:8443"); also the listener's name in the API.</summary>
+    public required string Addr { get; init; }
+
+    public bool ProxyProtocol { get; init; }
+
+    /// <summary>CIDRs or addresses allowed to send a PROXY header.</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    public string? DefaultRoute { get; init; }
+
+    /// <summary>Concurrent connections on this listener; 0 leaves only the global limit.</summary>
+    public int MaxConnections { get; init; }
+
+    public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
+}

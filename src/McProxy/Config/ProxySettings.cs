@@ -1,0 +1,20 @@
+namespace McProxy.Config;
+
+/// <summary>The [proxy] section: timeouts and the global limit.</summary>
+internal sealed record ProxySettings
+{
+    /// <summary>Dialling a backend. 5 s: long enough for a congested overlay link, short enough that a dead backend frees the client fast.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>No traffic either way for this long closes a relayed connection. 300 s outlives common keep-alive intervals.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Graceful drain on SIGTERM/SIGINT before open connections are closed; 30 s fits systemd's default stop timeout (90 s).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The PROXY header and the ClientHello must arrive within this; bounds what a slowloris can hold.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Concurrent connections over all listeners; 0 is no global limit (the file-descriptor limit still applies).</summary>
+    public int MaxConnections { get; init; }
+}
