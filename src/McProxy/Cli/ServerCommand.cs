@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using McProxy.Config;
+using Microsoft.Extensions.Logging.Console;
+
+namespace McProxy.Cli;
+
+/// <summary>`mc-proxy server -c FILE`: validate the config, start, and drain on SIGTERM/SIGINT.</summary>
+internal sealed class ServerCommand : Command
+{
+    public ServerCommand(TextWriter stdout, TextWriter stderr, CancellationToken stop)
+        : base("server", "Start the proxy")
+    {
+        var configOption = McProxyCli.ConfigOption();
+        Options.Add(configOption);
+        SetAction((result, _) => RunAsync(result.GetRequiredValue(configOption), stdout, stderr, stop));
+    }
+
+    private static async Task<int> RunAsync(string configPath, TextWriter stdout, TextWriter stderr, CancellationToken stop)
+    {
+        ProxyConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath);
+        }
+        catch (ConfigException e)
+        {
+            await stderr.WriteLineAsync(e.Message);
+            return ExitCodes.BadConfig;
+        }
+
+        using var loggerFactory = CreateLoggerFactory(config.Log.Level);
+        using var signalled = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        ProxyServer server;
+        try
+        {
+            server = await ProxyServer.StartAsync(config, loggerFactory, stop);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await stderr.WriteLineAsync($"mc-proxy: could not start: {e.Message}");
+            return ExitCodes.Failed;
+        }
+
+        await using (server)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, signalled.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await server.StopAsync();
+        }
+
+        return ExitCodes.Success;
+
+        void OnSignal(PosixSignalContext context)
+        {
+            // Handle the signal ourselves: drain, then exit, instead of the runtime's immediate exit.
+            context.Cancel = true;
+            signalled.Cancel();
+        }
+    }
+
+    /// <summary>One JSON object per line on standard output, as journald and log shippers expect.</summary>
+    internal static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(level);
+        builder.AddJsonConsole(options =>
+        {
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            options.IncludeScopes = false;
+            options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+        });
+        builder.Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.None);
+    });
+}

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+
+namespace McProxy.Listener;
+
+/// <summary>
+/// Every open connection, for the global limit, the deadlines and the drain. One sweeper enforces all deadlines
+/// (hello, connect, idle) instead of a timer per connection: a connection costs no timer, and the sweep is a
+/// cheap walk at a tenth of the shortest timeout.
+/// </summary>
+internal sealed class ConnectionTracker
+{
+    private readonly ConcurrentDictionary<long, ProxyConnection> _connections = new();
+    private readonly int _maxConnections;
+    private long _nextId;
+    private int _count;
+
+    public ConnectionTracker(int maxConnections, TimeSpan shortestTimeout)
+    {
+        _maxConnections = maxConnections;
+        SweepInterval = TimeSpan.FromMilliseconds(Math.Clamp(shortestTimeout.TotalMilliseconds / 10, 20, 1000));
+    }
+
+    public TimeSpan SweepInterval { get; }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <summary>False when the global limit is reached; the connection is then not tracked.</summary>
+    public bool TryAdd(ProxyConnection connection)
+    {
+        if (Interlocked.Increment(ref _count) > _maxConnections && _maxConnections > 0)
+        {
+            Interlocked.Decrement(ref _count);
+            return false;
+        }
+
+        _connections[connection.Id] = connection;
+        return true;
+    }
+
+    public void Remove(ProxyConnection connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    public async Task RunSweeperAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var now = Environment.TickCount64;
+                foreach (var entry in _connections)
+                {
+                    entry.Value.CheckDeadline(now);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Waits until every connection has closed or <paramref name="timeout"/> passes; true when drained.</summary>
+    public async Task<bool> WaitForDrainAsync(TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Count > 0)
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
+    }
+
+    public void AbortAll(string outcome)
+    {
+        foreach (var entry in _connections)
+        {
+            entry.Value.Abort(outcome);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace McProxy.Listener;
+
+/// <summary>
+/// Reads from a new connection until its ClientHello is complete, keeping every byte for replay. Waits with a
+/// zero-byte read before renting a buffer, so a client that connects and says nothing holds no buffer.
+/// The deadline is enforced from outside (<see cref="ConnectionTracker"/> closes the socket).
+/// </summary>
+internal static class HelloSniffer
+{
+    /// <summary>First buffer: a real ClientHello, Chrome's post-quantum one included, fits in 4 KiB.</summary>
+    public const int InitialBufferSize = 4096;
+
+    /// <summary>The 16 KiB handshake limit plus room for record headers when a client splits the message.</summary>
+    public const int MaxBufferSize = ClientHelloParser.MaxHandshakeLength + 4 + 2048;
+
+    /// <summary>
+    /// The parse result with the bytes read so far, in a buffer rented from <see cref="ArrayPool{T}.Shared"/>
+    /// that the caller returns. On end of stream the result is Invalid.
+    /// </summary>
+    public static async ValueTask<SniffResult> SniffAsync(Socket socket)
+    {
+        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MaxBufferSize)
+                    {
+                        return new SniffResult(HelloParseResult.Invalid($"ClientHello not complete within {MaxBufferSize} bytes"), buffer, length);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBufferSize));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, MaxBufferSize) - length), SocketFlags.None);
+                if (read == 0)
+                {
+                    var error = length == 0 ? "client closed without sending anything" : $"client closed after {length} bytes of an incomplete ClientHello";
+                    return new SniffResult(HelloParseResult.Invalid(error), buffer, length);
+                }
+
+                length += read;
+                var result = ClientHelloParser.TryParse(buffer.AsSpan(0, length));
+                if (result.Status != HelloParseStatus.Incomplete)
+                {
+                    return new SniffResult(result, buffer, length);
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+}
+
+/// <summary>What <see cref="HelloSniffer"/> read: the parse result and the raw bytes (Buffer[..Length]).</summary>
+internal readonly record struct SniffResult(HelloParseResult Result, byte[] Buffer, int Length);

@@ -1,0 +1,66 @@
+using System.Net;
+using McProxy.Store;
+
+namespace McProxy.Listener;
+
+/// <summary>A listener's live state: its settings, its current route table and its connection counters.</summary>
+internal sealed class ListenerState
+{
+    private RouteTable _routes;
+    private int _active;
+    private long _total;
+
+    public ListenerState(StoredListener listener, IPEndPoint bindEndPoint, RouteTable routes)
+    {
+        Listener = listener;
+        BindEndPoint = bindEndPoint;
+        _routes = routes;
+    }
+
+    public StoredListener Listener { get; }
+
+    public long Id => Listener.Id;
+
+    /// <summary>The listener's name: its address as configured.</summary>
+    public string Addr => Listener.Addr;
+
+    public IPEndPoint BindEndPoint { get; }
+
+    /// <summary>The bound address once listening (differs from <see cref="BindEndPoint"/> for port 0).</summary>
+    public IPEndPoint? LocalEndPoint { get; set; }
+
+    public RouteTable Routes => Volatile.Read(ref _routes);
+
+    public int ActiveConnections => Volatile.Read(ref _active);
+
+    public long TotalConnections => Interlocked.Read(ref _total);
+
+    /// <summary>Applies <paramref name="change"/> atomically; concurrent changes retry rather than lose each other.</summary>
+    public void UpdateRoutes(Func<RouteTable, RouteTable> change)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _routes);
+            if (Interlocked.CompareExchange(ref _routes, change(current), current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Counts a new connection; false (and nothing counted) when the listener is at its limit.</summary>
+    public bool TryEnter()
+    {
+        Interlocked.Increment(ref _total);
+        var active = Interlocked.Increment(ref _active);
+        if (Listener.MaxConnections > 0 && active > Listener.MaxConnections)
+        {
+            Interlocked.Decrement(ref _active);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Exit() => Interlocked.Decrement(ref _active);
+}

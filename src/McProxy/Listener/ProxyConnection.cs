@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using McProxy.Config;
+using McProxy.Relay;
+
+namespace McProxy.Listener;
+
+/// <summary>
+/// One accepted connection, from admission to the access-log line: sniff the ClientHello, pick the route, dial
+/// the backend, replay the sniffed bytes and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
+/// which calls <see cref="Abort"/>; closing the sockets is what wakes the pending operation.
+/// </summary>
+internal sealed partial class ProxyConnection : IThreadPoolWorkItem
+{
+    private const int PhaseHandshake = 0;
+    private const int PhaseConnecting = 1;
+    private const int PhaseRelaying = 2;
+
+    private readonly ProxyServices _services;
+    private readonly ListenerState _listener;
+    private readonly Socket _client;
+    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private Socket? _backend;
+    private string? _abortOutcome;
+    private int _phase;
+    private long _deadline;
+    private long _lastActivity;
+
+    public ProxyConnection(ProxyServices services, ListenerState listener, Socket client)
+    {
+        _services = services;
+        _listener = listener;
+        _client = client;
+        Id = services.Tracker.NextId();
+        ClientEndPoint = client.RemoteEndPoint is IPEndPoint remote
+            ? new IPEndPoint(IpRanges.Normalize(remote.Address), remote.Port)
+            : new IPEndPoint(IPAddress.None, 0);
+    }
+
+    public long Id { get; }
+
+    /// <summary>The real client: the peer, or the source in its PROXY header.</summary>
+    public IPEndPoint ClientEndPoint { get; private set; }
+
+    public long BytesFromClient { get; set; }
+
+    public long BytesFromBackend { get; set; }
+
+    public void Execute() => _ = RunAsync();
+
+    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+
+    /// <summary>Called by the sweeper: aborts the connection when its current phase's deadline has passed.</summary>
+    public void CheckDeadline(long now)
+    {
+        switch (Volatile.Read(ref _phase))
+        {
+            case PhaseRelaying:
+                if (now - Volatile.Read(ref _lastActivity) >= _services.IdleTimeoutMs)
+                {
+                    Abort(ConnectionOutcome.IdleTimeout);
+                }
+
+                break;
+            case var phase when now >= Volatile.Read(ref _deadline):
+                Abort(phase == PhaseHandshake ? ConnectionOutcome.HelloTimeout : ConnectionOutcome.BackendUnreachable);
+                break;
+        }
+    }
+
+    /// <summary>Ends the connection from outside (deadline, drain, relay error); the first outcome given wins.</summary>
+    public void Abort(string outcome)
+    {
+        if (Interlocked.CompareExchange(ref _abortOutcome, outcome, null) is null)
+        {
+            _client.Dispose();
+            Volatile.Read(ref _backend)?.Dispose();
+        }
+    }
+
+    private bool IsAborted => Volatile.Read(ref _abortOutcome) is not null;
+
+    public async Task RunAsync()
+    {
+        var outcome = ConnectionOutcome.Ok;
+        string? detail = null;
+        string? serverName = null;
+        RouteEntry? route = null;
+        var tracked = false;
+        var entered = false;
+        try
+        {
+            entered = _listener.TryEnter();
+            tracked = entered && _services.Tracker.TryAdd(this);
+            if (!tracked)
+            {
+                outcome = ConnectionOutcome.Limit;
+                Reset(_client);
+                return;
+            }
+
+            EnterPhase(PhaseHandshake, _services.HelloTimeoutMs);
+            var sniff = await HelloSniffer.SniffAsync(_client);
+            try
+            {
+                if (sniff.Result.Status != HelloParseStatus.Complete)
+                {
+                    outcome = ConnectionOutcome.BadHello;
+                    detail = sniff.Result.Error;
+                    return;
+                }
+
+                serverName = sniff.Result.Hello.ServerName;
+                route = _listener.Routes.Match(serverName);
+                if (route is null)
+                {
+                    outcome = ConnectionOutcome.NoRoute;
+                    return;
+                }
+
+                if (route.Mode == RouteMode.L7)
+                {
+                    outcome = ConnectionOutcome.L7Unavailable;
+                    detail = "TLS termination (l7 routes) is not available in this version";
+                    return;
+                }
+
+                EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
+                var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
+                if (backend.Socket is null)
+                {
+                    outcome = ConnectionOutcome.BackendUnreachable;
+                    detail = backend.Error;
+                    return;
+                }
+
+                Volatile.Write(ref _backend, backend.Socket);
+                if (IsAborted)
+                {
+                    backend.Socket.Dispose();
+                    return;
+                }
+
+                await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                BytesFromClient = sniff.Length;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(sniff.Buffer);
+            }
+
+            Touch();
+            Volatile.Write(ref _phase, PhaseRelaying);
+            await TcpRelay.RunAsync(this, _client, _backend!);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            outcome = ConnectionOutcome.Reset;
+            detail ??= e.Message;
+        }
+        catch (Exception e)
+        {
+            outcome = ConnectionOutcome.Error;
+            detail = e.Message;
+            Log.UnexpectedError(_services.Logger, Id, e);
+        }
+        finally
+        {
+            outcome = Volatile.Read(ref _abortOutcome) ?? outcome;
+            _client.Dispose();
+            _backend?.Dispose();
+            if (tracked)
+            {
+                _services.Tracker.Remove(this);
+            }
+
+            if (entered)
+            {
+                _listener.Exit();
+            }
+
+            Log.Access(
+                _services.AccessLogger,
+                _listener.Addr,
+                ClientEndPoint.ToString(),
+                serverName ?? "",
+                route?.Hostname ?? "",
+                route is null ? "" : route.Mode == RouteMode.L7 ? "l7" : "l4",
+                route?.Route.Backend ?? "",
+                BytesFromClient,
+                BytesFromBackend,
+                (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
+                outcome,
+                detail ?? "");
+        }
+    }
+
+    private void EnterPhase(int phase, long timeoutMs)
+    {
+        Volatile.Write(ref _deadline, Environment.TickCount64 + timeoutMs);
+        Volatile.Write(ref _phase, phase);
+    }
+
+    /// <summary>Closes with a TCP RST (SO_LINGER 0): nothing else is sent.</summary>
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+        }
+
+        socket.Dispose();
+    }
+}

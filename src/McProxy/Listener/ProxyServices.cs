@@ -1,0 +1,21 @@
+using McProxy.Config;
+
+namespace McProxy.Listener;
+
+/// <summary>What every connection shares: settings, the tracker and the loggers.</summary>
+internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tracker, ILoggerFactory loggerFactory)
+{
+    public ProxySettings Settings { get; } = settings;
+
+    public ConnectionTracker Tracker { get; } = tracker;
+
+    public ILogger Logger { get; } = loggerFactory.CreateLogger("McProxy.Connection");
+
+    public ILogger AccessLogger { get; } = loggerFactory.CreateLogger("McProxy.Access");
+
+    public long HelloTimeoutMs { get; } = (long)settings.HelloTimeout.TotalMilliseconds;
+
+    public long ConnectTimeoutMs { get; } = (long)settings.ConnectTimeout.TotalMilliseconds;
+
+    public long IdleTimeoutMs { get; } = (long)settings.IdleTimeout.TotalMilliseconds;
+}

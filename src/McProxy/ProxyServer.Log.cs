@@ -1,0 +1,31 @@
+namespace McProxy;
+
+internal sealed partial class ProxyServer
+{
+    private static partial class Log
+    {
+        [LoggerMessage(100, LogLevel.Warning, "Config: {Warning}", EventName = "ConfigWarning")]
+        public static partial void ConfigWarning(ILogger logger, string warning);
+
+        [LoggerMessage(101, LogLevel.Information, "Database {Path} was empty: seeded listeners, routes, policies and firewall rules from the config", EventName = "Seeded")]
+        public static partial void Seeded(ILogger logger, string path);
+
+        [LoggerMessage(102, LogLevel.Information, "Database {Path} is the source of truth: [[listeners]] and [firewall] rules in the config are ignored (change them with mcproxyctl)", EventName = "SeedSkipped")]
+        public static partial void SeedSkipped(ILogger logger, string path);
+
+        [LoggerMessage(103, LogLevel.Information, "Listener {Listener} loaded with {Routes} route(s)", EventName = "ListenerLoaded")]
+        public static partial void ListenerLoaded(ILogger logger, string listener, int routes);
+
+        [LoggerMessage(104, LogLevel.Warning, "Listener {Listener} route {Hostname} is l7, and TLS termination is not available in this version: its connections will be closed", EventName = "L7NotAvailable")]
+        public static partial void L7NotAvailable(ILogger logger, string listener, string hostname);
+
+        [LoggerMessage(105, LogLevel.Information, "Stopping: no new connections; draining {Open} open connection(s) for up to {TimeoutSeconds} s", EventName = "Draining")]
+        public static partial void Draining(ILogger logger, int open, double timeoutSeconds);
+
+        [LoggerMessage(106, LogLevel.Warning, "Drain timed out: closing {Open} connection(s)", EventName = "DrainTimedOut")]
+        public static partial void DrainTimedOut(ILogger logger, int open);
+
+        [LoggerMessage(107, LogLevel.Information, "Stopped", EventName = "Stopped")]
+        public static partial void Stopped(ILogger logger);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net.Sockets;
+using McProxy.Config;
+using McProxy.Listener;
+using McProxy.Store;
+
+namespace McProxy;
+
+/// <summary>
+/// The running proxy: opens and seeds the store, loads the live state from it, binds every listener, runs the
+/// accept loops and the deadline sweeper, and drains on stop.
+/// </summary>
+internal sealed partial class ProxyServer : IAsyncDisposable
+{
+    private readonly ProxyConfig _config;
+    private readonly ILogger _logger;
+    private readonly List<ProxyListener> _listeners = [];
+    private readonly List<Task> _loops = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
+
+    private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, ILogger logger)
+    {
+        _config = config;
+        Store = store;
+        Services = services;
+        _logger = logger;
+        StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    public ProxyStore Store { get; }
+
+    public ProxyServices Services { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public IReadOnlyList<ListenerState> Listeners => _listeners.ConvertAll(l => l.State);
+
+    public static async Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        var logger = loggerFactory.CreateLogger("McProxy.Server");
+        foreach (var warning in config.Warnings)
+        {
+            Log.ConfigWarning(logger, warning);
+        }
+
+        var store = ProxyStore.Open(config.Database.Path);
+        ProxyServer? server = null;
+        try
+        {
+            if (await Seeder.SeedIfEmptyAsync(store.Database, config, cancellationToken))
+            {
+                Log.Seeded(logger, config.Database.Path);
+            }
+            else
+            {
+                Log.SeedSkipped(logger, config.Database.Path);
+            }
+
+            var settings = config.Proxy;
+            var shortest = new[] { settings.HelloTimeout, settings.ConnectTimeout, settings.IdleTimeout }.Min();
+            var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory);
+            server = new ProxyServer(config, store, services, logger);
+            server.BindListeners();
+            server.Run();
+            return server;
+        }
+        catch
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+            else
+            {
+                store.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The live state of the listener named <paramref name="addr"/> (as configured), or null.</summary>
+    public ListenerState? FindListener(string addr)
+        => _listeners.Find(l => string.Equals(l.State.Addr, addr, StringComparison.OrdinalIgnoreCase))?.State;
+
+    private void BindListeners()
+    {
+        var routesByListener = Store.Routes.List().ToLookup(r => r.ListenerId);
+        foreach (var listener in Store.Listeners.List())
+        {
+            if (!ListenAddress.TryParse(listener.Addr, out var endPoint, out var error))
+            {
+                throw new InvalidOperationException($"listener {listener.Addr} in the database: {error}");
+            }
+
+            var entries = new List<RouteEntry>();
+            foreach (var route in routesByListener[listener.Id])
+            {
+                entries.Add(new RouteEntry(route));
+                if (route.Mode == RouteMode.L7)
+                {
+                    Log.L7NotAvailable(_logger, listener.Addr, route.Hostname);
+                }
+            }
+
+            var state = new ListenerState(listener, endPoint, new RouteTable(entries, listener.DefaultRoute));
+            try
+            {
+                _listeners.Add(ProxyListener.Bind(state, Services, _logger));
+            }
+            catch (SocketException e)
+            {
+                throw new InvalidOperationException($"listener {listener.Addr}: cannot listen on {endPoint}: {e.Message}", e);
+            }
+
+            Log.ListenerLoaded(_logger, listener.Addr, entries.Count);
+        }
+    }
+
+    private void Run()
+    {
+        foreach (var listener in _listeners)
+        {
+            _loops.Add(Task.Run(listener.AcceptLoopAsync));
+        }
+
+        _loops.Add(Task.Run(() => Services.Tracker.RunSweeperAsync(_stopping.Token)));
+    }
+
+    /// <summary>Stops accepting, lets open connections finish for up to shutdown_timeout, then closes the rest.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+
+        var open = Services.Tracker.Count;
+        Log.Draining(_logger, open, _config.Proxy.ShutdownTimeout.TotalSeconds);
+        if (!await Services.Tracker.WaitForDrainAsync(_config.Proxy.ShutdownTimeout))
+        {
+            Log.DrainTimedOut(_logger, Services.Tracker.Count);
+            Services.Tracker.AbortAll(ConnectionOutcome.Shutdown);
+            await Services.Tracker.WaitForDrainAsync(TimeSpan.FromSeconds(5));
+        }
+
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_loops);
+        Log.Stopped(_logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stopping.Dispose();
+        Store.Dispose();
+    }
+}
