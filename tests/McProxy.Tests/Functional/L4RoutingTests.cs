@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Sockets;
+using McProxy.Tests.TestInfrastructure;
+
+namespace McProxy.Tests.Functional;
+
+/// <summary>A real TLS client through the proxy to real TLS backends, all on loopback.</summary>
+public sealed class L4RoutingTests : IAsyncLifetime
+{
+    private readonly TestCertificates _certs = new();
+    private TlsBackend _exact = null!;
+    private TlsBackend _wildcard = null!;
+    private TlsBackend _fallback = null!;
+
+    public Task InitializeAsync()
+    {
+        _exact = new TlsBackend("exact", _certs.IssueServer("app.example.test"));
+        _wildcard = new TlsBackend("wildcard", _certs.IssueServer("*.apps.example.test"));
+        _fallback = new TlsBackend("fallback", _certs.IssueServer("fallback.example.test", "unknown.example.test", "localhost"));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _exact.DisposeAsync();
+        await _wildcard.DisposeAsync();
+        await _fallback.DisposeAsync();
+        _certs.Dispose();
+    }
+
+    private string Routes(bool withDefault) => $"""
+        [[listeners]]
+        addr = "127.0.0.1:0"
+        {(withDefault ? "default_route = \"fallback.example.test\"" : "")}
+          [[listeners.routes]]
+          hostname = "APP.example.test"
+          backend = "{_exact.Address}"
+          [[listeners.routes]]
+          hostname = "*.apps.example.test"
+          backend = "{_wildcard.Address}"
+          [[listeners.routes]]
+          hostname = "fallback.example.test"
+          backend = "{_fallback.Address}"
+        """;
+
+    [Theory]
+    [InlineData("app.example.test", "exact")]
+    [InlineData("App.Example.Test", "exact")]
+    [InlineData("web.apps.example.test", "wildcard")]
+    [InlineData("fallback.example.test", "fallback")]
+    public async Task Connect_ByServerName_ReachesRoutedBackendWithItsOwnCertificate(string serverName, string backend)
+    {
+        await using var proxy = await TestProxy.StartAsync(Routes(withDefault: false));
+
+        // The client validates the backend's certificate against the test CA: proof TLS passed through untouched.
+        var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), serverName, _certs);
+        var greeting = await client.ReadUntilAsync("\n");
+        await client.DisposeAsync();
+
+        Assert.Equal($"hello from {backend} sni={serverName}\n", greeting, ignoreCase: true);
+        var access = await proxy.Log.WaitForAccessAsync("ok");
+        Assert.Equal(serverName.ToLowerInvariant(), access.Get("Sni"));
+        Assert.Equal("l4", access.Get("Mode"));
+    }
+
+    [Fact]
+    public async Task Connect_UnknownServerNameWithDefaultRoute_ReachesDefaultBackend()
+    {
+        await using var proxy = await TestProxy.StartAsync(Routes(withDefault: true));
+
+        await using var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), "unknown.example.test", _certs);
+
+        Assert.StartsWith("hello from fallback sni=unknown.example.test", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("unknown.example.test")]
+    [InlineData("apps.example.test")]
+    [InlineData("a.b.apps.example.test")]
+    public async Task Connect_UnmatchedServerNameWithoutDefault_IsClosedAndCountedAsNoRoute(string serverName)
+    {
+        await using var proxy = await TestProxy.StartAsync(Routes(withDefault: false));
+
+        await Assert.ThrowsAnyAsync<IOException>(() => TlsTestClient.ConnectAsync(proxy.EndPoint(), serverName, _certs));
+
+        var access = await proxy.Log.WaitForAccessAsync("no_route");
+        Assert.Equal(serverName, access.Get("Sni"));
+        Assert.Equal(0, _exact.Connections + _wildcard.Connections + _fallback.Connections);
+    }
+
+    [Fact]
+    public async Task HalfClose_ClientShutsDownSending_StillReadsBackendReply()
+    {
+        await using var proxy = await TestProxy.StartAsync(Routes(withDefault: false));
+        await using var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), "app.example.test", _certs);
+        await client.ReadUntilAsync("\n");
+        await client.WriteAsync("ping\n");
+        await client.ReadUntilAsync("ping\n");
+
+        // TLS close_notify then TCP FIN from the client: the backend sees end of stream and only then says bye.
+        await client.Tls.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+
+        var all = await client.ReadUntilAsync("bye exact\n");
+        Assert.EndsWith("ping\nbye exact\n", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HalfClose_BackendShutsDownSending_ClientCanStillSend()
+    {
+        await using var backend = new RawBackend(halfCloseFirst: true);
+        var toml = $"""
+            [[listeners]]
+            addr = "127.0.0.1:0"
+              [[listeners.routes]]
+              hostname = "raw.example.test"
+              backend = "{backend.Address}"
+            """;
+        await using var proxy = await TestProxy.StartAsync(toml);
+        using var client = new TcpClient();
+        await client.ConnectAsync(proxy.EndPoint());
+        var stream = client.GetStream();
+        await stream.WriteAsync(ClientHelloBuilder.Build("raw.example.test"));
+
+        // The backend closes its sending side at once; the client reads EOF but its own direction stays open.
+        var buffer = new byte[1024];
+        Assert.Equal(0, await stream.ReadAsync(buffer));
+        await stream.WriteAsync("after-fin"u8.ToArray());
+        client.Client.Shutdown(SocketShutdown.Send);
+
+        var received = await backend.Received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.EndsWith("after-fin", System.Text.Encoding.ASCII.GetString(received), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listener_OnIPv6Loopback_RoutesLikeIPv4()
+    {
+        await using var backend = new TlsBackend("v6", _certs.IssueServer("v6.example.test"), IPAddress.IPv6Loopback);
+        var toml = $"""
+            [[listeners]]
+            addr = "[::1]:0"
+              [[listeners.routes]]
+              hostname = "v6.example.test"
+              backend = "{backend.Address}"
+            """;
+        await using var proxy = await TestProxy.StartAsync(toml);
+        Assert.Equal(AddressFamily.InterNetworkV6, proxy.EndPoint().AddressFamily);
+
+        var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), "v6.example.test", _certs);
+        Assert.StartsWith("hello from v6", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
+        await client.DisposeAsync();
+
+        var access = await proxy.Log.WaitForAccessAsync("ok");
+        Assert.StartsWith("[::1]:", access.Get("Client"), StringComparison.Ordinal);
+    }
+}
