@@ -55,7 +55,7 @@ public sealed class L4RoutingTests : IAsyncLifetime
         // The client validates the backend's certificate against the test CA: proof TLS passed through untouched.
         var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), serverName, _certs);
         var greeting = await client.ReadUntilAsync("\n");
-        await client.DisposeAsync();
+        await client.CloseGracefullyAsync();
 
         Assert.Equal($"hello from {backend} sni={serverName}\n", greeting, ignoreCase: true);
         var access = await proxy.Log.WaitForAccessAsync("ok");
@@ -148,7 +148,7 @@ public sealed class L4RoutingTests : IAsyncLifetime
 
         var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), "v6.example.test", _certs);
         Assert.StartsWith("hello from v6", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
-        await client.DisposeAsync();
+        await client.CloseGracefullyAsync();
 
         var access = await proxy.Log.WaitForAccessAsync("ok");
         Assert.StartsWith("[::1]:", access.Get("Client"), StringComparison.Ordinal);

@@ -62,6 +62,21 @@ public sealed class TlsTestClient : IAsyncDisposable
         return _received.ToString();
     }
 
+    /// <summary>close_notify, FIN, then read to the end: a clean close on both sides, so nobody sees a reset.</summary>
+    public async Task<string> CloseGracefullyAsync(CancellationToken cancellationToken = default)
+    {
+        await Tls.ShutdownAsync();
+        Socket.Shutdown(SocketShutdown.Send);
+        int read;
+        while ((read = await Tls.ReadAsync(_buffer, cancellationToken)) > 0)
+        {
+            _received.Append(Encoding.ASCII.GetString(_buffer, 0, read));
+        }
+
+        await DisposeAsync();
+        return _received.ToString();
+    }
+
     public Task WriteAsync(string text, CancellationToken cancellationToken = default)
         => Tls.WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken).AsTask();
 
