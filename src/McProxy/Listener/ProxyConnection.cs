@@ -75,9 +75,35 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _abortOutcome, outcome, null) is null)
         {
-            _client.Dispose();
-            Volatile.Read(ref _backend)?.Dispose();
+            // A reset on one side is passed on as a reset; a deadline or a drain closes with a FIN.
+            var abortive = outcome == ConnectionOutcome.Reset;
+            Close(_client, abortive);
+            if (Volatile.Read(ref _backend) is { } backend)
+            {
+                Close(backend, abortive);
+            }
         }
+    }
+
+    private static void Close(Socket socket, bool abortive)
+    {
+        if (abortive)
+        {
+            Reset(socket);
+            return;
+        }
+
+        try
+        {
+            // Shutdown sends the FIN and wakes a pending receive; disposing a socket with a pending
+            // operation would otherwise close it abortively.
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+
+        socket.Dispose();
     }
 
     private bool IsAborted => Volatile.Read(ref _abortOutcome) is not null;
@@ -210,7 +236,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         {
             socket.LingerState = new LingerOption(true, 0);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
         }
 
