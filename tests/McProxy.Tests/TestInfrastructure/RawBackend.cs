@@ -16,7 +16,7 @@ public sealed class RawBackend : IAsyncDisposable
         _halfCloseFirst = halfCloseFirst;
         _reply = reply ?? [];
         _listener.Start();
-        _serve = ServeAsync();
+        _serve = Task.Run(ServeAsync);
     }
 
     public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";

@@ -25,7 +25,9 @@ public sealed class TlsBackend : IAsyncDisposable
         _certificate = certificate;
         _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         _listener.Start();
-        _acceptLoop = AcceptLoopAsync();
+        // Off the test's synchronization context: xunit gives it as many threads as cores, and a backend must not wait
+        // behind test code for a turn to answer.
+        _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     public string Name { get; }
