@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace McProxy.Config;
 
 /// <summary>Reads and validates [firewall].</summary>
@@ -24,9 +22,9 @@ internal static class FirewallConfigReader
         var ips = new List<string>(blockedIps.Count);
         for (var i = 0; i < blockedIps.Count; i++)
         {
-            if (IPAddress.TryParse(blockedIps[i], out var address))
+            if (IpRanges.TryParseAddress(blockedIps[i], out var address))
             {
-                ips.Add(IpRanges.Normalize(address).ToString());
+                ips.Add(address.ToString());
             }
             else
             {
@@ -37,7 +35,7 @@ internal static class FirewallConfigReader
         var cidrs = new List<string>(blockedCidrs.Count);
         for (var i = 0; i < blockedCidrs.Count; i++)
         {
-            if (blockedCidrs[i].Contains('/', StringComparison.Ordinal) && IPNetwork.TryParse(blockedCidrs[i], out var network))
+            if (blockedCidrs[i].Contains('/', StringComparison.Ordinal) && IpRanges.TryParse(blockedCidrs[i], out var network))
             {
                 cidrs.Add(network.ToString());
             }
@@ -61,7 +59,7 @@ internal static class FirewallConfigReader
             }
         }
 
-        if (countries.Count > 0 && geoIpDb.Length == 0)
+        if (blockedCountries.Count > 0 && geoIpDb.Length == 0)
         {
             section.Error("geoip_db", "is required when blocked_countries is set");
         }

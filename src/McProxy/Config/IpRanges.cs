@@ -1,33 +1,73 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace McProxy.Config;
 
-/// <summary>Parses an address or CIDR into an <see cref="IPNetwork"/>; a bare address is a /32 or /128.</summary>
+/// <summary>
+/// Strict parsing of the addresses and CIDRs an operator writes. Stricter than <see cref="IPAddress.TryParse(string, out IPAddress)"/>,
+/// which takes "1.2.3" as 1.2.0.3: a typo in a block list must be an error, not a rule for another address.
+/// </summary>
 internal static class IpRanges
 {
+    /// <summary>An address or CIDR into an <see cref="IPNetwork"/>; a bare address is a /32 or /128; host bits must be zero.</summary>
     public static bool TryParse(string text, out IPNetwork network)
     {
-        if (text.Contains('/', StringComparison.Ordinal))
+        network = default;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text : text[..slash];
+        if (!TryParseAddress(addressText, out var address))
         {
-            if (IPNetwork.TryParse(text, out network))
-            {
-                return true;
-            }
-
             return false;
         }
 
-        if (IPAddress.TryParse(text, out var address))
+        var maxPrefix = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        var prefix = maxPrefix;
+        if (slash >= 0)
         {
-            address = Normalize(address);
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
+            var prefixText = text.AsSpan(slash + 1);
+            if (prefixText.IsEmpty || prefixText.Length > 3 || prefixText.ContainsAnyExceptInRange('0', '9') || !int.TryParse(prefixText, out prefix) || prefix > maxPrefix)
+            {
+                return false;
+            }
         }
 
-        network = default;
-        return false;
+        network = new IPNetwork(ClearHostBits(address, prefix), prefix);
+        return network.BaseAddress.Equals(address);
+    }
+
+    /// <summary>A dotted-quad IPv4 address or an IPv6 address; an IPv4-mapped IPv6 address becomes its IPv4 address.</summary>
+    public static bool TryParseAddress(string text, out IPAddress address)
+    {
+        address = IPAddress.None;
+        var isV6 = text.Contains(':', StringComparison.Ordinal);
+        if (!isV6 && (text.Count(c => c == '.') != 3 || !text.All(c => char.IsAsciiDigit(c) || c == '.')))
+        {
+            return false;
+        }
+
+        if (!IPAddress.TryParse(text, out var parsed) || (isV6 && parsed.ScopeId != 0))
+        {
+            return false;
+        }
+
+        address = Normalize(parsed);
+        return true;
     }
 
     /// <summary>An IPv4-mapped IPv6 address (a dual-stack socket's view of an IPv4 peer) is treated as the IPv4 address.</summary>
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private static IPAddress ClearHostBits(IPAddress address, int prefix)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var length);
+        bytes = bytes[..length];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var bitsKept = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - bitsKept));
+        }
+
+        return new IPAddress(bytes);
+    }
 }

@@ -1,0 +1,85 @@
+using McProxy.Config;
+
+namespace McProxy.Tests.Config;
+
+/// <summary>mc-proxy.toml.example stays valid, documents every key, and its optional lines are valid too.</summary>
+public sealed class ExampleConfigTests : IDisposable
+{
+    /// <summary>Every key of SPEC §3, by section.</summary>
+    private static readonly string[] SpecKeys =
+    [
+        "path", "addr", "proxy_protocol", "trusted_proxies", "default_route", "max_connections",
+        "hostname", "backend", "mode", "tls_cert", "tls_key", "backend_tls", "backend_ca", "backend_h2c",
+        "send_proxy_protocol", "type", "value", "client_ca", "geoip_db", "blocked_ips", "blocked_cidrs",
+        "blocked_countries", "rate_limit", "rate_window", "connect_timeout", "idle_timeout", "shutdown_timeout",
+        "hello_timeout", "level",
+    ];
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("mc-proxy-example-").FullName;
+
+    private static string ExampleText => File.ReadAllText(Path.Combine(RepoRoot(), "mc-proxy.toml.example"));
+
+    [Fact]
+    public void Example_AsShipped_IsValid()
+    {
+        var config = ConfigLoader.Parse(ExampleText, "mc-proxy.toml.example", _dir);
+
+        Assert.Equal("/srv/mc-proxy/mc-proxy.db", config.Database.Path);
+        var listener = Assert.Single(config.Listeners);
+        Assert.Equal(":443", listener.Addr);
+        var route = Assert.Single(listener.Routes);
+        Assert.Equal(RouteMode.L4, route.Mode);
+        Assert.Equal("unix:/srv/mc-proxy/mc-proxy.sock", config.Grpc?.Addr);
+        Assert.Equal(20, config.Firewall.RateLimit);
+        Assert.Equal(TimeSpan.FromSeconds(10), config.Proxy.HelloTimeout);
+        Assert.Empty(config.Warnings);
+    }
+
+    [Fact]
+    public void Example_WithEveryOptionalLineEnabled_IsValid()
+    {
+        // Enable the "#~" lines and point /srv/mc-proxy at a temporary directory holding the files they name.
+        var text = string.Join('\n', ExampleText.Split('\n').Select(line => line.StartsWith("#~ ", StringComparison.Ordinal) ? line[3..] : line))
+            .Replace("/srv/mc-proxy/", _dir + "/", StringComparison.Ordinal);
+        Directory.CreateDirectory(Path.Combine(_dir, "certs"));
+        foreach (var file in new[] { "certs/metacrypt.pem", "certs/metacrypt.key", "certs/backend-ca.pem", "certs/admin.pem", "certs/admin.key", "certs/admin-ca.pem", "GeoLite2-Country.mmdb" })
+        {
+            File.WriteAllText(Path.Combine(_dir, file), "");
+        }
+
+        var config = ConfigLoader.Parse(text, "mc-proxy.toml.example", _dir);
+
+        var listener = Assert.Single(config.Listeners);
+        Assert.Equal("git.example.net", listener.DefaultRoute);
+        var l7 = Assert.Single(listener.Routes, r => r.Mode == RouteMode.L7);
+        Assert.Equal("metacrypt.example.net", l7.Hostname);
+        Assert.True(l7.BackendTls);
+        Assert.Equal(Path.Combine(_dir, "certs/backend-ca.pem"), l7.BackendCa);
+        Assert.Equal(["block_user_agent", "require_header"], l7.L7Policies.Select(p => p.Type));
+        Assert.Equal(Path.Combine(_dir, "certs/admin-ca.pem"), config.Grpc?.ClientCa);
+        Assert.Equal(Path.Combine(_dir, "GeoLite2-Country.mmdb"), config.Firewall.GeoIpDb);
+    }
+
+    [Fact]
+    public void Example_DocumentsEveryKey()
+    {
+        var text = ExampleText;
+        var missing = SpecKeys.Where(key => !text.Contains($"{key} = ", StringComparison.Ordinal)).ToList();
+        Assert.Empty(missing);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    internal static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "McProxy.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("repository root (McProxy.slnx) not found above " + AppContext.BaseDirectory);
+    }
+}
