@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using McProxy.Config;
 using McProxy.Listener;
+using McProxy.Metrics;
 using McProxy.Store;
 
 namespace McProxy;
@@ -16,6 +17,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<ProxyListener> _listeners = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
+    private MetricsServer? _metricsServer;
     private int _stopped;
 
     private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, ILogger logger)
@@ -32,6 +34,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     public ProxyServices Services { get; }
 
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Where /metrics is served, when [metrics] is configured.</summary>
+    public System.Net.IPEndPoint? MetricsEndPoint => _metricsServer?.EndPoint;
 
     public IReadOnlyList<ListenerState> Listeners => _listeners.ConvertAll(l => l.State);
 
@@ -61,6 +66,11 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory);
             server = new ProxyServer(config, store, services, logger);
             server.BindListeners();
+            if (config.Metrics is { Addr.Length: > 0 } metrics)
+            {
+                server._metricsServer = await MetricsServer.StartAsync(metrics.Addr, services.Metrics.Registry, loggerFactory, cancellationToken);
+            }
+
             server.Run();
             return server;
         }
@@ -103,7 +113,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 }
             }
 
-            var state = new ListenerState(listener, endPoint, new RouteTable(entries, listener.DefaultRoute));
+            var state = new ListenerState(listener, endPoint, new RouteTable(entries, listener.DefaultRoute), Services.Metrics.ForListener(listener.Addr));
             try
             {
                 _listeners.Add(ProxyListener.Bind(state, Services, _logger));
@@ -151,6 +161,11 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         await _stopping.CancelAsync();
         await Task.WhenAll(_loops);
+        if (_metricsServer is not null)
+        {
+            await _metricsServer.DisposeAsync();
+        }
+
         Log.Stopped(_logger);
     }
 

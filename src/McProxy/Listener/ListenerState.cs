@@ -1,4 +1,5 @@
 using System.Net;
+using McProxy.Metrics;
 using McProxy.Store;
 
 namespace McProxy.Listener;
@@ -10,12 +11,15 @@ internal sealed class ListenerState
     private int _active;
     private long _total;
 
-    public ListenerState(StoredListener listener, IPEndPoint bindEndPoint, RouteTable routes)
+    public ListenerState(StoredListener listener, IPEndPoint bindEndPoint, RouteTable routes, ListenerMetrics? metrics = null)
     {
         Listener = listener;
         BindEndPoint = bindEndPoint;
         _routes = routes;
+        Metrics = metrics ?? new ProxyMetrics().ForListener(listener.Addr);
     }
+
+    public ListenerMetrics Metrics { get; }
 
     public StoredListener Listener { get; }
 

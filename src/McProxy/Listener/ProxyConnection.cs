@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Metrics;
 using McProxy.Relay;
 
 namespace McProxy.Listener;
@@ -47,6 +48,9 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     public long BytesFromClient { get; set; }
 
     public long BytesFromBackend { get; set; }
+
+    /// <summary>The byte counters of the route this connection was given; set before relaying starts.</summary>
+    public RouteMetrics? RouteMetrics { get; private set; }
 
     public void Execute() => _ = RunAsync();
 
@@ -116,6 +120,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         RouteEntry? route = null;
         var tracked = false;
         var entered = false;
+        _listener.Metrics.Accepted();
         try
         {
             entered = _listener.TryEnter();
@@ -138,6 +143,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                     return;
                 }
 
+                _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
                 serverName = sniff.Result.Hello.ServerName;
                 route = _listener.Routes.Match(serverName);
                 if (route is null)
@@ -145,6 +151,8 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                     outcome = ConnectionOutcome.NoRoute;
                     return;
                 }
+
+                RouteMetrics = _listener.Metrics.ForRoute(route.Hostname);
 
                 if (route.Mode == RouteMode.L7)
                 {
@@ -171,6 +179,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
                 BytesFromClient = sniff.Length;
+                RouteMetrics.FromClient(sniff.Length);
             }
             finally
             {
@@ -207,6 +216,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 _listener.Exit();
             }
 
+            _listener.Metrics.Ended(outcome);
             Log.Access(
                 _services.AccessLogger,
                 _listener.Addr,

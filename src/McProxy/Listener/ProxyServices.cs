@@ -1,4 +1,5 @@
 using McProxy.Config;
+using McProxy.Metrics;
 
 namespace McProxy.Listener;
 
@@ -12,6 +13,8 @@ internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tr
     public ILogger Logger { get; } = loggerFactory.CreateLogger("McProxy.Connection");
 
     public ILogger AccessLogger { get; } = loggerFactory.CreateLogger("McProxy.Access");
+
+    public ProxyMetrics Metrics { get; } = new();
 
     public long HelloTimeoutMs { get; } = (long)settings.HelloTimeout.TotalMilliseconds;
 

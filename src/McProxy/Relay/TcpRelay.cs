@@ -23,6 +23,7 @@ internal static class TcpRelay
     private static async Task PumpAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient)
     {
         byte[]? buffer = null;
+        var metrics = connection.RouteMetrics!;
         try
         {
             while (true)
@@ -49,10 +50,12 @@ internal static class TcpRelay
                 if (fromClient)
                 {
                     connection.BytesFromClient += read;
+                    metrics.FromClient(read);
                 }
                 else
                 {
                     connection.BytesFromBackend += read;
+                    metrics.FromBackend(read);
                 }
 
                 connection.Touch();
