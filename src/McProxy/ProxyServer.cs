@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Http.Policies;
 using McProxy.Listener;
 using McProxy.Metrics;
 using McProxy.Store;
@@ -96,6 +97,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private void BindListeners()
     {
         var routesByListener = Store.Routes.List().ToLookup(r => r.ListenerId);
+        var policies = Store.L7Policies.List().ToLookup(p => p.RouteId);
         foreach (var listener in Store.Listeners.List())
         {
             if (!ListenAddress.TryParse(listener.Addr, out var endPoint, out var error))
@@ -114,6 +116,8 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             }
 
             var state = new ListenerState(listener, endPoint, new RouteTable(entries, listener.DefaultRoute), Services.Metrics.ForListener(listener.Addr));
+            state.UpdatePolicies(_ => L7PolicyTable.Create(routesByListener[listener.Id]
+                .Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id]))));
             try
             {
                 _listeners.Add(ProxyListener.Bind(state, Services, _logger));

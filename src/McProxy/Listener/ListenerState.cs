@@ -1,4 +1,5 @@
 using System.Net;
+using McProxy.Http.Policies;
 using McProxy.Metrics;
 using McProxy.Store;
 
@@ -8,6 +9,7 @@ namespace McProxy.Listener;
 internal sealed class ListenerState
 {
     private RouteTable _routes;
+    private L7PolicyTable _policies = L7PolicyTable.Empty;
     private int _active;
     private long _total;
 
@@ -35,6 +37,9 @@ internal sealed class ListenerState
 
     public RouteTable Routes => Volatile.Read(ref _routes);
 
+    /// <summary>The L7 policies of this listener's routes; read per request, so changes apply to the next one.</summary>
+    public L7PolicyTable Policies => Volatile.Read(ref _policies);
+
     public int ActiveConnections => Volatile.Read(ref _active);
 
     public long TotalConnections => Interlocked.Read(ref _total);
@@ -46,6 +51,19 @@ internal sealed class ListenerState
         {
             var current = Volatile.Read(ref _routes);
             if (Interlocked.CompareExchange(ref _routes, change(current), current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the policy table atomically, as <see cref="UpdateRoutes"/> does.</summary>
+    public void UpdatePolicies(Func<L7PolicyTable, L7PolicyTable> change)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _policies);
+            if (Interlocked.CompareExchange(ref _policies, change(current), current) == current)
             {
                 return;
             }
