@@ -100,7 +100,8 @@ internal sealed class GlobalFirewall : IDisposable
 
         try
         {
-            return _geoIp.TryCountry(address, out var response) ? response?.Country.IsoCode : null;
+            // As IPv4: MaxMind databases keep IPv4 under ::/96, and not every one aliases ::ffff:0:0/96 to it.
+            return _geoIp.TryCountry(IpRanges.Normalize(address), out var response) ? response?.Country.IsoCode : null;
         }
         catch (InvalidDatabaseException)
         {
