@@ -198,6 +198,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
                 serverName = sniff.Result.Hello.ServerName;
+                if (_services.Logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, serverName ?? "", string.Join(',', sniff.Result.Hello.Alpn), sniff.Length);
+                }
+
                 route = _listener.Routes.Match(serverName);
                 if (route is null)
                 {
@@ -295,7 +300,8 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 BytesFromBackend,
                 (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
                 outcome,
-                detail ?? "");
+                detail ?? "",
+                Id);
         }
     }
 
