@@ -12,6 +12,5 @@ internal static class ConnectionOutcome
     public const string IdleTimeout = "idle_timeout";
     public const string Shutdown = "shutdown";
     public const string Reset = "reset";
-    public const string L7Unavailable = "l7_unavailable";
     public const string Error = "error";
 }

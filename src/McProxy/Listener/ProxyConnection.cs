@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Http;
+using McProxy.Http.Hosting;
 using McProxy.Metrics;
 using McProxy.Relay;
 
@@ -118,6 +120,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         string? detail = null;
         string? serverName = null;
         RouteEntry? route = null;
+        L7Connection? l7 = null;
         var tracked = false;
         var entered = false;
         _listener.Metrics.Accepted();
@@ -156,30 +159,37 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 if (route.Mode == RouteMode.L7)
                 {
-                    outcome = ConnectionOutcome.L7Unavailable;
-                    detail = "TLS termination (l7 routes) is not available in this version";
-                    return;
+                    // Kestrel reads the ClientHello again from the replayed bytes; the pooled buffer goes back now.
+                    l7 = new L7Connection(
+                        this,
+                        _client,
+                        sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
+                        new L7RouteFeature(_listener, serverName, route, ClientEndPoint),
+                        _listener.LocalEndPoint);
                 }
-
-                EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
-                var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
-                if (backend.Socket is null)
+                else
                 {
-                    outcome = ConnectionOutcome.BackendUnreachable;
-                    detail = backend.Error;
-                    return;
-                }
 
-                Volatile.Write(ref _backend, backend.Socket);
-                if (IsAborted)
-                {
-                    backend.Socket.Dispose();
-                    return;
-                }
+                    EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
+                    var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
+                    if (backend.Socket is null)
+                    {
+                        outcome = ConnectionOutcome.BackendUnreachable;
+                        detail = backend.Error;
+                        return;
+                    }
 
-                await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
-                BytesFromClient = sniff.Length;
-                RouteMetrics.FromClient(sniff.Length);
+                    Volatile.Write(ref _backend, backend.Socket);
+                    if (IsAborted)
+                    {
+                        backend.Socket.Dispose();
+                        return;
+                    }
+
+                    await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                    BytesFromClient = sniff.Length;
+                    RouteMetrics.FromClient(sniff.Length);
+                }
             }
             finally
             {
@@ -188,6 +198,21 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
             Touch();
             Volatile.Write(ref _phase, PhaseRelaying);
+            if (l7 is not null)
+            {
+                // From here Kestrel reads and writes the socket (TLS, HTTP); idle_timeout still applies, as every
+                // byte either way touches this connection. The access-log line waits until Kestrel is done.
+                if (!_services.L7Connections.TryHandOff(l7))
+                {
+                    outcome = ConnectionOutcome.Shutdown;
+                    return;
+                }
+
+                await l7.Completed;
+                detail = $"requests={l7.Route.Requests}";
+                return;
+            }
+
             await TcpRelay.RunAsync(this, _client, _backend!);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

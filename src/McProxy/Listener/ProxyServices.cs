@@ -1,4 +1,5 @@
 using McProxy.Config;
+using McProxy.Http.Hosting;
 using McProxy.Metrics;
 
 namespace McProxy.Listener;
@@ -15,6 +16,9 @@ internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tr
     public ILogger AccessLogger { get; } = loggerFactory.CreateLogger("McProxy.Access");
 
     public ProxyMetrics Metrics { get; } = new();
+
+    /// <summary>Where L7 connections are handed to Kestrel after their route lookup.</summary>
+    public L7ConnectionQueue L7Connections { get; } = new();
 
     public long HelloTimeoutMs { get; } = (long)settings.HelloTimeout.TotalMilliseconds;
 
