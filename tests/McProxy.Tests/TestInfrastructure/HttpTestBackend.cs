@@ -85,7 +85,7 @@ public sealed class HttpTestBackend : IAsyncDisposable
         app.Map("/ws", EchoWebSocketAsync);
         app.Map("/upload", UploadAsync);
         app.Map("/download", DownloadAsync);
-        app.Run(EchoAsync);
+        app.MapFallback(EchoAsync);
         await app.StartAsync();
         var port = new Uri(app.Urls.First()).Port;
         backend.EndPoint = new IPEndPoint(IPAddress.Loopback, port);
