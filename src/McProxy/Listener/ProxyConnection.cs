@@ -20,6 +20,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     private const int PhaseHandshake = 0;
     private const int PhaseConnecting = 1;
     private const int PhaseRelaying = 2;
+    private const int PhaseL7 = 3;
 
     private readonly ProxyServices _services;
     private readonly ListenerState _listener;
@@ -63,6 +64,10 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     {
         switch (Volatile.Read(ref _phase))
         {
+            case PhaseL7:
+                // Kestrel keeps an L7 connection's deadlines: the TLS handshake (hello_timeout), idle keep-alive
+                // (idle_timeout), and per request YARP's activity timeout (idle_timeout, then 504).
+                break;
             case PhaseRelaying:
                 if (now - Volatile.Read(ref _lastActivity) >= _services.IdleTimeoutMs)
                 {
@@ -196,12 +201,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 ArrayPool<byte>.Shared.Return(sniff.Buffer);
             }
 
-            Touch();
-            Volatile.Write(ref _phase, PhaseRelaying);
             if (l7 is not null)
             {
-                // From here Kestrel reads and writes the socket (TLS, HTTP); idle_timeout still applies, as every
-                // byte either way touches this connection. The access-log line waits until Kestrel is done.
+                // From here Kestrel reads and writes the socket (TLS, HTTP) and keeps its deadlines; this connection
+                // stays tracked (limits, drain) and writes its access-log line once Kestrel is done with it.
+                Volatile.Write(ref _phase, PhaseL7);
                 if (!_services.L7Connections.TryHandOff(l7))
                 {
                     outcome = ConnectionOutcome.Shutdown;
@@ -213,6 +217,8 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 return;
             }
 
+            Touch();
+            Volatile.Write(ref _phase, PhaseRelaying);
             await TcpRelay.RunAsync(this, _client, _backend!);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

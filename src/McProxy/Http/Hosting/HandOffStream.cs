@@ -5,7 +5,7 @@ namespace McProxy.Http.Hosting;
 
 /// <summary>
 /// The client socket as Kestrel reads it: first the ClientHello bytes the listener sniffed, then the socket. Every
-/// byte either way is counted on the <see cref="ProxyConnection"/> and marks it active for its idle deadline.
+/// byte either way is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics).
 /// </summary>
 internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[] replay) : Stream
 {
@@ -51,7 +51,6 @@ internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[]
         {
             owner.BytesFromClient += read;
             owner.RouteMetrics?.FromClient(read);
-            owner.Touch();
         }
         else if (buffer.Length > 0)
         {
@@ -66,7 +65,6 @@ internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[]
         await _socket.WriteAsync(buffer, cancellationToken);
         owner.BytesFromBackend += buffer.Length;
         owner.RouteMetrics?.FromBackend(buffer.Length);
-        owner.Touch();
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

@@ -47,11 +47,13 @@ internal sealed class L7Host : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // A proxy passes bodies through as they stream; the backend sets its own limits. Slow or stalled peers
-            // are ended by idle_timeout, which also spares long-lived gRPC streams the minimum data rates.
+            // A proxy passes bodies through as they stream; the backend sets its own limits. idle_timeout ends idle
+            // connections (keep-alive) and stalled requests (YARP's activity timeout), not minimum data rates, which
+            // would cut long-lived gRPC streams.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.KeepAliveTimeout = settings.IdleTimeout;
             kestrel.Listen(L7EndPoint.Instance, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
