@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using McProxy.Config;
 using McProxy.Firewall;
+using McProxy.Http.Hosting;
 using McProxy.Http.Policies;
 using McProxy.Listener;
 using McProxy.Metrics;
@@ -20,6 +21,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
     private MetricsServer? _metricsServer;
+    private L7Host? _l7Host;
     private int _stopped;
 
     private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, ILogger logger)
@@ -70,6 +72,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory, firewall);
             server = new ProxyServer(config, store, services, logger);
             server.ReloadFirewall();
+            server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
             server.BindListeners();
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
@@ -130,9 +133,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             foreach (var route in routesByListener[listener.Id])
             {
                 entries.Add(new RouteEntry(route));
-                if (route.Mode == RouteMode.L7)
+                if (route.Mode == RouteMode.L7 && route.BackendTls && route.BackendCa.Length == 0)
                 {
-                    Log.L7NotAvailable(_logger, listener.Addr, route.Hostname);
+                    Log.BackendUnverified(_logger, listener.Addr, route.Hostname);
                 }
             }
 
@@ -177,11 +180,22 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         var open = Services.Tracker.Count;
         Log.Draining(_logger, open, _config.Proxy.ShutdownTimeout.TotalSeconds);
+        // Kestrel asks its L7 connections to finish (HTTP/2 GOAWAY, HTTP/1.1 close after the response) while the
+        // tracker waits for every connection, L4 and L7 alike.
+        using var l7Deadline = new CancellationTokenSource(_config.Proxy.ShutdownTimeout);
+        var l7Stopped = _l7Host?.StopAsync(l7Deadline.Token) ?? Task.CompletedTask;
         if (!await Services.Tracker.WaitForDrainAsync(_config.Proxy.ShutdownTimeout))
         {
             Log.DrainTimedOut(_logger, Services.Tracker.Count);
             Services.Tracker.AbortAll(ConnectionOutcome.Shutdown);
             await Services.Tracker.WaitForDrainAsync(TimeSpan.FromSeconds(5));
+        }
+
+        await l7Deadline.CancelAsync();
+        await l7Stopped;
+        if (_l7Host is not null)
+        {
+            await _l7Host.DisposeAsync();
         }
 
         await _stopping.CancelAsync();

@@ -18,7 +18,6 @@ internal static class ConnectionOutcome
     public const string IdleTimeout = "idle_timeout";
     public const string Shutdown = "shutdown";
     public const string Reset = "reset";
-    public const string L7Unavailable = "l7_unavailable";
     public const string Error = "error";
 
     /// <summary>The outcome for a firewall block of <paramref name="reason"/> (a <see cref="Firewall.FirewallReason"/>).</summary>

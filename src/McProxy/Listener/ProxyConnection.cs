@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
 using McProxy.Firewall;
+using McProxy.Http;
+using McProxy.Http.Hosting;
 using McProxy.Metrics;
 using McProxy.ProxyProtocol;
 using McProxy.Relay;
@@ -21,6 +23,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     private const int PhaseHandshake = 0;
     private const int PhaseConnecting = 1;
     private const int PhaseRelaying = 2;
+    private const int PhaseL7 = 3;
 
     private readonly ProxyServices _services;
     private readonly ListenerState _listener;
@@ -64,6 +67,10 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     {
         switch (Volatile.Read(ref _phase))
         {
+            case PhaseL7:
+                // Kestrel keeps an L7 connection's deadlines: the TLS handshake (hello_timeout), idle keep-alive
+                // (idle_timeout), and per request YARP's activity timeout (idle_timeout, then 504).
+                break;
             case PhaseRelaying:
                 if (now - Volatile.Read(ref _lastActivity) >= _services.IdleTimeoutMs)
                 {
@@ -121,6 +128,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         string? detail = null;
         string? serverName = null;
         RouteEntry? route = null;
+        L7Connection? l7 = null;
         var tracked = false;
         var entered = false;
         byte[]? headerBuffer = null;
@@ -198,6 +206,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
                 serverName = sniff.Result.Hello.ServerName;
+                if (_services.Logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, serverName ?? "", string.Join(',', sniff.Result.Hello.Alpn), sniff.Length);
+                }
+
                 route = _listener.Routes.Match(serverName);
                 if (route is null)
                 {
@@ -209,42 +222,64 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 if (route.Mode == RouteMode.L7)
                 {
-                    outcome = ConnectionOutcome.L7Unavailable;
-                    detail = "TLS termination (l7 routes) is not available in this version";
-                    return;
-                }
-
-                EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
-                var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
-                if (backend.Socket is null)
-                {
-                    outcome = ConnectionOutcome.BackendUnreachable;
-                    detail = backend.Error;
-                    return;
-                }
-
-                Volatile.Write(ref _backend, backend.Socket);
-                if (IsAborted)
-                {
-                    backend.Socket.Dispose();
-                    return;
-                }
-
-                if (route.Route.SendProxyProtocol)
-                {
-                    await SendWithProxyHeaderAsync(backend.Socket, sniff, proxyHeader);
+                    // Kestrel reads the ClientHello again from the replayed bytes; the pooled buffer goes back now.
+                    l7 = new L7Connection(
+                        this,
+                        _client,
+                        sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
+                        new L7RouteFeature(_listener, serverName, route, ClientEndPoint),
+                        _listener.LocalEndPoint);
                 }
                 else
                 {
-                    await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
-                }
+                    EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
+                    var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
+                    if (backend.Socket is null)
+                    {
+                        outcome = ConnectionOutcome.BackendUnreachable;
+                        detail = backend.Error;
+                        return;
+                    }
 
-                BytesFromClient = sniff.Length;
-                RouteMetrics.FromClient(sniff.Length);
+                    Volatile.Write(ref _backend, backend.Socket);
+                    if (IsAborted)
+                    {
+                        backend.Socket.Dispose();
+                        return;
+                    }
+
+                    if (route.Route.SendProxyProtocol)
+                    {
+                        await SendWithProxyHeaderAsync(backend.Socket, sniff, proxyHeader);
+                    }
+                    else
+                    {
+                        await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                    }
+
+                    BytesFromClient = sniff.Length;
+                    RouteMetrics.FromClient(sniff.Length);
+                }
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(sniff.Buffer);
+            }
+
+            if (l7 is not null)
+            {
+                // From here Kestrel reads and writes the socket (TLS, HTTP) and keeps its deadlines; this connection
+                // stays tracked (limits, drain) and writes its access-log line once Kestrel is done with it.
+                Volatile.Write(ref _phase, PhaseL7);
+                if (!_services.L7Connections.TryHandOff(l7))
+                {
+                    outcome = ConnectionOutcome.Shutdown;
+                    return;
+                }
+
+                await l7.Completed;
+                detail = $"requests={l7.Route.Requests}";
+                return;
             }
 
             Touch();
@@ -295,7 +330,8 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 BytesFromBackend,
                 (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
                 outcome,
-                detail ?? "");
+                detail ?? "",
+                Id);
         }
     }
 

@@ -1,5 +1,6 @@
 using McProxy.Config;
 using McProxy.Firewall;
+using McProxy.Http.Hosting;
 using McProxy.Metrics;
 
 namespace McProxy.Listener;
@@ -19,6 +20,9 @@ internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tr
     public ILogger AccessLogger { get; } = loggerFactory.CreateLogger("McProxy.Access");
 
     public ProxyMetrics Metrics { get; } = new();
+
+    /// <summary>Where L7 connections are handed to Kestrel after their route lookup.</summary>
+    public L7ConnectionQueue L7Connections { get; } = new();
 
     public long HelloTimeoutMs { get; } = (long)settings.HelloTimeout.TotalMilliseconds;
 
