@@ -27,5 +27,11 @@ internal sealed partial class ProxyServer
 
         [LoggerMessage(107, LogLevel.Information, "Stopped", EventName = "Stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(120, LogLevel.Information, "Firewall: {Rules} rule(s) in force, rate limit {RateLimit} per {RateWindowSeconds} s (0: off)", EventName = "FirewallLoaded")]
+        public static partial void FirewallLoaded(ILogger logger, int rules, int rateLimit, double rateWindowSeconds);
+
+        [LoggerMessage(121, LogLevel.Warning, "Firewall: {Error}", EventName = "FirewallRuleIgnored")]
+        public static partial void FirewallRuleIgnored(ILogger logger, string error);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Firewall;
 using McProxy.Http.Hosting;
 using McProxy.Http.Policies;
 using McProxy.Listener;
@@ -53,6 +54,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         var store = ProxyStore.Open(config.Database.Path);
         ProxyServer? server = null;
+        GlobalFirewall? firewall = null;
         try
         {
             if (await Seeder.SeedIfEmptyAsync(store.Database, config, cancellationToken))
@@ -66,8 +68,10 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
             var settings = config.Proxy;
             var shortest = new[] { settings.HelloTimeout, settings.ConnectTimeout, settings.IdleTimeout }.Min();
-            var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory);
+            firewall = GlobalFirewall.Create(config.Firewall);
+            var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory, firewall);
             server = new ProxyServer(config, store, services, logger);
+            server.ReloadFirewall();
             server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
             server.BindListeners();
             if (config.Metrics is { Addr.Length: > 0 } metrics)
@@ -86,11 +90,28 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             }
             else
             {
+                firewall?.Dispose();
                 store.Dispose();
             }
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Re-reads the firewall rules from the store and swaps them in atomically: the next connection is checked
+    /// against the new rules, established ones are not touched. A rule that cannot be applied (a country rule
+    /// without geoip_db, a malformed row) is logged and left out; the others apply.
+    /// </summary>
+    public void ReloadFirewall()
+    {
+        var rules = Services.Firewall.Update(Store.FirewallRules.List());
+        foreach (var error in rules.Errors)
+        {
+            Log.FirewallRuleIgnored(_logger, error);
+        }
+
+        Log.FirewallLoaded(_logger, rules.Count, Services.Firewall.RateLimiter?.Limit ?? 0, _config.Firewall.RateWindow.TotalSeconds);
     }
 
     /// <summary>The live state of the listener named <paramref name="addr"/> (as configured), or null.</summary>
@@ -191,6 +212,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     {
         await StopAsync();
         _stopping.Dispose();
+        Services.Firewall.Dispose();
         Store.Dispose();
     }
 }

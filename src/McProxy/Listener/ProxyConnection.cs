@@ -3,16 +3,19 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Firewall;
 using McProxy.Http;
 using McProxy.Http.Hosting;
 using McProxy.Metrics;
+using McProxy.ProxyProtocol;
 using McProxy.Relay;
 
 namespace McProxy.Listener;
 
 /// <summary>
-/// One accepted connection, from admission to the access-log line: sniff the ClientHello, pick the route, dial
-/// the backend, replay the sniffed bytes and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
+/// One accepted connection, from admission to the access-log line: read the PROXY header (when the listener takes
+/// one) from a trusted peer, check the client against the firewall, sniff the ClientHello, pick the route, dial
+/// the backend, replay the sniffed bytes (after a PROXY v2 header, when the route sends one) and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
 /// which calls <see cref="Abort"/>; closing the sockets is what wakes the pending operation.
 /// </summary>
 internal sealed partial class ProxyConnection : IThreadPoolWorkItem
@@ -128,6 +131,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         L7Connection? l7 = null;
         var tracked = false;
         var entered = false;
+        byte[]? headerBuffer = null;
         _listener.Metrics.Accepted();
         try
         {
@@ -140,8 +144,57 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 return;
             }
 
+            // One deadline covers the PROXY header and the ClientHello (hello_timeout).
             EnterPhase(PhaseHandshake, _services.HelloTimeoutMs);
-            var sniff = await HelloSniffer.SniffAsync(_client);
+            ProxyHeader? proxyHeader = null;
+            ReadOnlyMemory<byte> preRead = default;
+            if (_listener.Listener.ProxyProtocol)
+            {
+                if (!_listener.IsTrustedProxy(ClientEndPoint.Address))
+                {
+                    outcome = ConnectionOutcome.UntrustedProxy;
+                    detail = "peer is not in trusted_proxies";
+                    _services.Metrics.FirewallBlocks.WithLabels(FirewallReason.UntrustedProxy).Inc();
+                    Reset(_client);
+                    return;
+                }
+
+                var read = await ProxyHeaderReader.ReadAsync(_client);
+                headerBuffer = read.Buffer;
+                if (read.Header is null)
+                {
+                    outcome = ConnectionOutcome.BadProxyHeader;
+                    detail = $"peer {ClientEndPoint}: {read.Error}";
+                    Reset(_client);
+                    return;
+                }
+
+                proxyHeader = read.Header;
+                if (proxyHeader.Command == ProxyCommand.Proxy && proxyHeader.Source is { } source)
+                {
+                    // LOCAL (a health check) and UNKNOWN carry no client: the peer stays the client.
+                    ClientEndPoint = new IPEndPoint(IpRanges.Normalize(source.Address), source.Port);
+                }
+
+                preRead = read.Rest;
+            }
+
+            if (_services.Firewall.Check(ClientEndPoint.Address) is { } blocked)
+            {
+                outcome = ConnectionOutcome.Blocked(blocked);
+                _services.Metrics.FirewallBlocks.WithLabels(blocked).Inc();
+                Reset(_client);
+                return;
+            }
+
+            var sniff = await HelloSniffer.SniffAsync(_client, preRead);
+            if (headerBuffer is not null)
+            {
+                // The sniffer copied what followed the header; the header's buffer is done with.
+                ArrayPool<byte>.Shared.Return(headerBuffer);
+                headerBuffer = null;
+            }
+
             try
             {
                 if (sniff.Result.Status != HelloParseStatus.Complete)
@@ -153,6 +206,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
                 serverName = sniff.Result.Hello.ServerName;
+                if (_services.Logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, serverName ?? "", string.Join(',', sniff.Result.Hello.Alpn), sniff.Length);
+                }
+
                 route = _listener.Routes.Match(serverName);
                 if (route is null)
                 {
@@ -174,7 +232,6 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 }
                 else
                 {
-
                     EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
                     var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
                     if (backend.Socket is null)
@@ -191,7 +248,15 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                         return;
                     }
 
-                    await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                    if (route.Route.SendProxyProtocol)
+                    {
+                        await SendWithProxyHeaderAsync(backend.Socket, sniff, proxyHeader);
+                    }
+                    else
+                    {
+                        await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                    }
+
                     BytesFromClient = sniff.Length;
                     RouteMetrics.FromClient(sniff.Length);
                 }
@@ -235,6 +300,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         finally
         {
             outcome = Volatile.Read(ref _abortOutcome) ?? outcome;
+            if (headerBuffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(headerBuffer);
+            }
+
             _client.Dispose();
             _backend?.Dispose();
             if (tracked)
@@ -260,7 +330,34 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 BytesFromBackend,
                 (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
                 outcome,
-                detail ?? "");
+                detail ?? "",
+                Id);
+        }
+    }
+
+    /// <summary>
+    /// A PROXY v2 header for the backend (the real client, the address it connected to, TLVs for the SNI and the
+    /// client's first ALPN choice: the one it prefers, as the negotiated one is unknown at L4), then the
+    /// ClientHello, in one send so that a backend reading the header gets it whole in the common case.
+    /// </summary>
+    private async Task SendWithProxyHeaderAsync(Socket backend, SniffResult sniff, ProxyHeader? proxyHeader)
+    {
+        var destination = proxyHeader?.Destination
+            ?? (_client.LocalEndPoint as IPEndPoint)
+            ?? new IPEndPoint(IPAddress.Any, 0);
+        var hello = sniff.Result.Hello;
+        var alpn = hello.Alpn.Length > 0 ? hello.Alpn[0] : null;
+        var headerLength = ProxyHeaderWriter.GetV2Length(ClientEndPoint, destination, hello.ServerName, alpn);
+        var buffer = ArrayPool<byte>.Shared.Rent(headerLength + sniff.Length);
+        try
+        {
+            ProxyHeaderWriter.WriteV2(buffer, ClientEndPoint, destination, hello.ServerName, alpn);
+            sniff.Buffer.AsSpan(0, sniff.Length).CopyTo(buffer.AsSpan(headerLength));
+            await backend.SendAsync(buffer.AsMemory(0, headerLength + sniff.Length), SocketFlags.None);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -1,15 +1,19 @@
 using McProxy.Config;
+using McProxy.Firewall;
 using McProxy.Http.Hosting;
 using McProxy.Metrics;
 
 namespace McProxy.Listener;
 
-/// <summary>What every connection shares: settings, the tracker and the loggers.</summary>
-internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tracker, ILoggerFactory loggerFactory)
+/// <summary>What every connection shares: settings, the tracker, the firewall and the loggers.</summary>
+internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tracker, ILoggerFactory loggerFactory, GlobalFirewall? firewall = null)
 {
     public ProxySettings Settings { get; } = settings;
 
     public ConnectionTracker Tracker { get; } = tracker;
+
+    /// <summary>The global firewall; its rules are swapped by <see cref="ProxyServer.ReloadFirewall"/>.</summary>
+    public GlobalFirewall Firewall { get; } = firewall ?? new GlobalFirewall();
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("McProxy.Connection");
 
