@@ -255,35 +255,38 @@ pids+=($!)
 taskset -c "$tool_cpus" nginx -p "$PWD/$work/origin" -c "$PWD/$work/origin/nginx.conf" -g "daemon off;" 2>>"$work/origin/logs/error.log" &
 pids+=($!)
 
-declare -A proxy_pid
-if [[ " ${proxies[*]} " == *" mc-proxy "* ]]; then
-  (cd "$work/mc-proxy" && DOTNET_PROCESSOR_COUNT=$workers exec taskset -c "$proxy_cpus" ../../mc-proxy/mc-proxy server -c mc-proxy.toml >stdout.log 2>stderr.log) &
-  proxy_pid[mc-proxy]=$!
+declare -A proxy_pid measured
+start_proxy() {
+  local proxy=$1
+  case $proxy in
+    mc-proxy)
+      rm -f "$work"/mc-proxy/mc-proxy.db*
+      (cd "$work/mc-proxy" && DOTNET_PROCESSOR_COUNT=$workers exec taskset -c "$proxy_cpus" ../../mc-proxy/mc-proxy server -c mc-proxy.toml >>stdout.log 2>>stderr.log) &
+      ;;
+    haproxy) taskset -c "$proxy_cpus" haproxy -db -f "$work/haproxy/haproxy.cfg" >>"$work/haproxy/stderr.log" 2>&1 & ;;
+    nginx) taskset -c "$proxy_cpus" nginx -p "$PWD/$work/nginx" -c "$PWD/$work/nginx/nginx.conf" -g "daemon off;" >>"$work/nginx/logs/error.log" 2>&1 & ;;
+  esac
+  proxy_pid[$proxy]=$!
   pids+=($!)
-fi
-if [[ " ${proxies[*]} " == *" haproxy "* ]]; then
-  taskset -c "$proxy_cpus" haproxy -db -f "$work/haproxy/haproxy.cfg" 2>"$work/haproxy/stderr.log" &
-  proxy_pid[haproxy]=$!
-  pids+=($!)
-fi
-if [[ " ${proxies[*]} " == *" nginx "* ]]; then
-  taskset -c "$proxy_cpus" nginx -p "$PWD/$work/nginx" -c "$PWD/$work/nginx/nginx.conf" -g "daemon off;" 2>>"$work/nginx/logs/error.log" &
-  proxy_pid[nginx]=$!
-  pids+=($!)
-fi
-
-for port in $answer_port $echo_port $source_port $http_port; do wait_port "$port"; done
-for proxy in "${proxies[@]}"; do wait_port "${l4_port[$proxy]}"; done
-# The processes whose CPU and memory are measured: nginx's work happens in its workers.
-declare -A measured
-for proxy in "${proxies[@]}"; do
+  wait_port "${l4_port[$proxy]}"
+  # The processes whose CPU and memory are measured: nginx's work happens in its workers.
   if [[ $proxy == nginx ]]; then
-    sleep 0.5
+    sleep 0.3
     measured[$proxy]=$(pgrep -d, -P "${proxy_pid[nginx]}")
   else
     measured[$proxy]=${proxy_pid[$proxy]}
   fi
-done
+}
+
+stop_proxy() {
+  local pid=${proxy_pid[$1]}
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  while (exec 3<>"/dev/tcp/127.0.0.1/${l4_port[$1]}") 2>/dev/null; do sleep 0.1; done
+}
+
+for port in $answer_port $echo_port $source_port $http_port; do wait_port "$port"; done
+for proxy in "${proxies[@]}"; do start_proxy "$proxy"; done
 
 raw="$work/raw.tsv"
 : > "$raw"
@@ -361,6 +364,11 @@ for scenario in $scenarios; do
   for run in $(seq "$runs"); do
     for i in "${!order[@]}"; do
       proxy=${order[$(((i + run - 1) % ${#order[@]}))]}
+      if [[ $scenario == l4_idle ]]; then
+        # A fresh process, as after a deploy: memory that a warm process freed earlier would hide the cost.
+        stop_proxy "$proxy"
+        start_proxy "$proxy" >/dev/null
+      fi
       json=$(run_one "$scenario" "$proxy") || json=""
       if [[ $json == \{* ]]; then
         record "$scenario" "$proxy" "$run" "$json"
