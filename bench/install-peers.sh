@@ -13,6 +13,7 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v h2load >/dev/null || missing+=(nghttp2-client)
 command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v bc >/dev/null || missing+=(bc)
 
 if ((${#missing[@]} == 0)); then
   exit 0

@@ -20,6 +20,10 @@
 #   BENCH_PROXIES            [mc-proxy haproxy nginx]
 #   BENCH_DIRECT [1]         also drive the backends with no proxy in between, as the ceiling of this machine
 #   BENCH_IDLE_CONNECTIONS [5000], BENCH_LATENCY_RATE [2000] requests/s over 10 connections
+#   BENCH_NICE [-20]         nice level of everything the benchmark runs: on a machine shared with builds, the
+#                            proxies and tools would otherwise get a small, varying share of their CPUs, and a
+#                            proxy with more threads a larger share than a single-threaded one
+#   BENCH_MCPROXY_ENV        extra environment for mc-proxy, e.g. "DOTNET_gcServer=1", to try runtime settings
 #   BENCH_NO_REPORT=1        keep the raw figures only (no results file, no README change)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,6 +37,7 @@ proxies=(${BENCH_PROXIES:-mc-proxy haproxy nginx})
 direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
 latency_rate=${BENCH_LATENCY_RATE:-2000}
+nice_level=${BENCH_NICE:--20}
 
 case $workers in
   1) proxy_cpus=1 tool_cpus=0 ;;
@@ -250,9 +255,9 @@ http {
 CONF
 
 # --- start everything -------------------------------------------------------------------------------------
-taskset -c "$tool_cpus" "$loadgen" backend --answer $answer_port --echo $echo_port --source $source_port 2>"$work/backend.log" &
+nice -n "$nice_level" taskset -c "$tool_cpus" "$loadgen" backend --answer $answer_port --echo $echo_port --source $source_port 2>"$work/backend.log" &
 pids+=($!)
-taskset -c "$tool_cpus" nginx -p "$PWD/$work/origin" -c "$PWD/$work/origin/nginx.conf" -g "daemon off;" 2>>"$work/origin/logs/error.log" &
+nice -n "$nice_level" taskset -c "$tool_cpus" nginx -p "$PWD/$work/origin" -c "$PWD/$work/origin/nginx.conf" -g "daemon off;" 2>>"$work/origin/logs/error.log" &
 pids+=($!)
 
 declare -A proxy_pid measured
@@ -261,10 +266,10 @@ start_proxy() {
   case $proxy in
     mc-proxy)
       rm -f "$work"/mc-proxy/mc-proxy.db*
-      (cd "$work/mc-proxy" && DOTNET_PROCESSOR_COUNT=$workers exec taskset -c "$proxy_cpus" ../../mc-proxy/mc-proxy server -c mc-proxy.toml >>stdout.log 2>>stderr.log) &
+      (cd "$work/mc-proxy" && exec env ${BENCH_MCPROXY_ENV:-} DOTNET_PROCESSOR_COUNT=$workers nice -n "$nice_level" taskset -c "$proxy_cpus" ../../mc-proxy/mc-proxy server -c mc-proxy.toml >>stdout.log 2>>stderr.log) &
       ;;
-    haproxy) taskset -c "$proxy_cpus" haproxy -db -f "$work/haproxy/haproxy.cfg" >>"$work/haproxy/stderr.log" 2>&1 & ;;
-    nginx) taskset -c "$proxy_cpus" nginx -p "$PWD/$work/nginx" -c "$PWD/$work/nginx/nginx.conf" -g "daemon off;" >>"$work/nginx/logs/error.log" 2>&1 & ;;
+    haproxy) nice -n "$nice_level" taskset -c "$proxy_cpus" haproxy -db -f "$work/haproxy/haproxy.cfg" >>"$work/haproxy/stderr.log" 2>&1 & ;;
+    nginx) nice -n "$nice_level" taskset -c "$proxy_cpus" nginx -p "$PWD/$work/nginx" -c "$PWD/$work/nginx/nginx.conf" -g "daemon off;" >>"$work/nginx/logs/error.log" 2>&1 & ;;
   esac
   proxy_pid[$proxy]=$!
   pids+=($!)
@@ -301,7 +306,29 @@ record() {
   log "$scenario $proxy run $run: $json"
 }
 
-tool() { taskset -c "$tool_cpus" "$@"; }
+tool() { nice -n "$nice_level" taskset -c "$tool_cpus" "$@"; }
+
+# cpu_seconds PIDS: utime+stime of the comma-separated processes, in seconds.
+cpu_seconds() {
+  local pid total=0
+  for pid in ${1//,/ }; do
+    total=$((total + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")))
+  done
+  echo "scale=2; $total / $(getconf CLK_TCK)" | bc
+}
+
+# with_cpu PROXY KEY COUNT_KEY COMMAND...: runs an L7 tool, adding the proxy's CPU µs per request to its JSON.
+with_cpu() {
+  local proxy=$1 json before after
+  shift
+  before=$(cpu_seconds "${measured[$proxy]}")
+  json=$("$@")
+  after=$(cpu_seconds "${measured[$proxy]}")
+  [[ $json == \{* ]] || return 0
+  local rate=${json#*:}
+  rate=${rate%\}}
+  echo "${json%\}},\"cpu_us_per_req\":$(echo "scale=1; ($after - $before) * 1000000 / ($rate * ($duration + 1))" | bc)}"
+}
 
 # run_one SCENARIO PROXY: prints the figures as one JSON object, or nothing when the scenario cannot run.
 run_one() {
@@ -318,32 +345,39 @@ run_one() {
   fi
   l7=${l7_port[$proxy]:-}
   case $scenario in
-    l4_connrate) tool "$loadgen" connrate --target "127.0.0.1:$l4" --sni answer.bench --connections 64 --duration "$duration" ;;
+    l4_connrate) tool "$loadgen" connrate --target "127.0.0.1:$l4" --sni answer.bench --connections 64 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_bulk1) tool "$loadgen" bulk --target "127.0.0.1:$l4" --sni source.bench --streams 1 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_bulk8) tool "$loadgen" bulk --target "127.0.0.1:$l4" --sni source.bench --streams 8 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_latency) tool "$loadgen" latency --target "127.0.0.1:$l4" --sni echo.bench --rate "$latency_rate" --connections 10 --duration "$duration" ;;
     l4_idle) tool "$loadgen" idle --target "127.0.0.1:$l4" --sni echo.bench --count "$idle_connections" --steps 5 --pids "${measured[$proxy]}" ;;
-    l7_h1)
-      out=$(tool wrk -t1 -c50 -d"${duration}s" "https://127.0.0.1:$l7/" 2>&1) || true
-      wrk_result "$out" ;;
-    l7_handshake)
-      # Connection: close makes wrk open a new connection, with a full handshake, for every request.
-      out=$(tool wrk -t1 -c50 -d"${duration}s" -H "Connection: close" "https://127.0.0.1:$l7/" 2>&1) || true
-      wrk_result "$out" conn_per_s ;;
-    l7_h2)
-      out=$(tool h2load -t1 -c10 -m10 -D "$duration" --warm-up-time=1 "https://127.0.0.1:$l7/" 2>&1) || true
-      if [[ $out =~ finished\ in\ [0-9.]+[a-z]*,\ ([0-9.]+)\ req/s ]] && [[ $out =~ ([0-9]+)\ succeeded ]] && ((BASH_REMATCH[1] > 0)); then
-        [[ $out =~ finished\ in\ [0-9.]+[a-z]*,\ ([0-9.]+)\ req/s ]]
-        echo "{\"req_per_s\":${BASH_REMATCH[1]}}"
-      else
-        log "h2load against $proxy failed: $(echo "$out" | tail -3 | tr '\n' ' ')"
-      fi ;;
+    l7_h1) with_cpu "$proxy" l7_wrk "$l7" ;;
+    # Connection: close makes wrk open a new connection, with a full handshake, for every request.
+    l7_handshake) with_cpu "$proxy" l7_wrk "$l7" -H "Connection: close" ;;
+    l7_h2) with_cpu "$proxy" l7_h2load "$l7" ;;
   esac
 }
 
-# wrk_result OUTPUT [KEY]: requests/s when the run had no errors worth the name, else nothing.
+# l7_wrk PORT [ARGS]: wrk for BENCH_DURATION plus a second, as long as h2load's warm-up and measured window.
+l7_wrk() {
+  local port=$1 out
+  shift
+  out=$(tool wrk -t1 -c50 -d"$((duration + 1))s" "$@" "https://127.0.0.1:$port/" 2>&1) || true
+  wrk_result "$out"
+}
+
+l7_h2load() {
+  local out
+  out=$(tool h2load -t1 -c10 -m10 -D "$duration" --warm-up-time=1 "https://127.0.0.1:$1/" 2>&1) || true
+  if [[ $out =~ ([0-9]+)\ succeeded ]] && ((BASH_REMATCH[1] > 0)) && [[ $out =~ finished\ in\ [0-9.]+[a-z]*,\ ([0-9.]+)\ req/s ]]; then
+    echo "{\"req_per_s\":${BASH_REMATCH[1]}}"
+  else
+    log "h2load failed: $(echo "$out" | tail -3 | tr '\n' ' ')"
+  fi
+}
+
+# wrk_result OUTPUT: requests/s when no response was an error, else nothing.
 wrk_result() {
-  local out=$1 key=${2:-req_per_s} requests errors=0
+  local out=$1 key=req_per_s requests errors=0
   if [[ $out =~ Requests/sec:\ +([0-9.]+) ]]; then
     requests=${BASH_REMATCH[1]}
     [[ $out =~ Non-2xx\ or\ 3xx\ responses:\ ([0-9]+) ]] && errors=${BASH_REMATCH[1]}

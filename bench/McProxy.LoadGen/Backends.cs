@@ -20,14 +20,18 @@ internal static class Backends
         Random.Shared.NextBytes(Payload);
         var listeners = new List<Socket>();
         var loops = new List<Task>();
-        foreach (var (name, serve) in new (string, Func<Socket, Task>)[] { ("answer", AnswerAsync), ("echo", EchoAsync), ("source", SourceAsync) })
+        if (options.Optional("source") is { } sourcePort)
+        {
+            var socket = Listen(sourcePort);
+            listeners.Add(socket);
+            new Thread(() => SourceAcceptLoop(socket)) { IsBackground = true }.Start();
+        }
+
+        foreach (var (name, serve) in new (string, Func<Socket, Task>)[] { ("answer", AnswerAsync), ("echo", EchoAsync) })
         {
             if (options.Optional(name) is { } port)
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                socket.Bind(new IPEndPoint(IPAddress.Loopback, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)));
-                socket.Listen(4096);
+                var socket = Listen(port);
                 listeners.Add(socket);
                 loops.Add(AcceptLoopAsync(socket, serve));
             }
@@ -44,6 +48,71 @@ internal static class Backends
 
         listeners.ForEach(l => l.Dispose());
         return 0;
+    }
+
+    private static Socket Listen(string port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)));
+        socket.Listen(4096);
+        return socket;
+    }
+
+    /// <summary>
+    /// The bulk source uses blocking sockets on a thread per connection (there are at most a handful): each write
+    /// of 64 KiB costs one syscall and no hand-off, so the backend is never what limits a proxy's throughput.
+    /// </summary>
+    private static void SourceAcceptLoop(Socket listener)
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            new Thread(() => Source(client)) { IsBackground = true }.Start();
+        }
+    }
+
+    private static void Source(Socket socket)
+    {
+        using (socket)
+        {
+            try
+            {
+                var header = new byte[5];
+                ReceiveExactly(socket, header);
+                ReceiveExactly(socket, new byte[BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(3))]);
+                while (true)
+                {
+                    socket.Send(Payload);
+                }
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+
+    private static void ReceiveExactly(Socket socket, Span<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var read = socket.Receive(buffer);
+            if (read == 0)
+            {
+                throw new SocketException((int)SocketError.ConnectionReset);
+            }
+
+            buffer = buffer[read..];
+        }
     }
 
     private static async Task AcceptLoopAsync(Socket listener, Func<Socket, Task> serve)
@@ -125,20 +194,6 @@ internal static class Backends
                 socket.Shutdown(SocketShutdown.Send);
                 return;
             }
-        }
-    }
-
-    private static async Task SourceAsync(Socket socket)
-    {
-        var buffer = new byte[4096];
-        if (await SkipHelloAsync(socket, buffer) < 0)
-        {
-            return;
-        }
-
-        while (true)
-        {
-            await socket.SendAsync(Payload, SocketFlags.None);
         }
     }
 

@@ -16,6 +16,7 @@ internal static class Report
     private static readonly Row[] Rows =
     [
         new("l4_connrate", "conn_per_s", "L4 new connections/s", "conn/s", HigherIsBetter: true, Target: 0.9),
+        new("l4_connrate", "cpu_us_per_conn", "L4 proxy CPU per connection", "µs", HigherIsBetter: false, Target: null),
         new("l4_bulk1", "mb_per_s", "L4 bulk throughput, 1 stream", "MB/s", HigherIsBetter: true, Target: 1.0),
         new("l4_bulk8", "mb_per_s", "L4 bulk throughput, 8 streams", "MB/s", HigherIsBetter: true, Target: 1.0),
         new("l4_latency", "p50_us", "L4 request/response latency p50", "µs", HigherIsBetter: false, Target: null),
@@ -23,8 +24,11 @@ internal static class Report
         new("l4_idle", "bytes_per_conn", "Memory per idle relayed connection", "bytes", HigherIsBetter: false, Target: 2.0),
         new("l4_bulk8", "cpu_s_per_gb", "CPU per GB relayed (8 streams)", "CPU s/GB", HigherIsBetter: false, Target: null),
         new("l7_h1", "req_per_s", "L7 HTTP/1.1 keep-alive requests/s", "req/s", HigherIsBetter: true, Target: 0.8),
+        new("l7_h1", "cpu_us_per_req", "L7 HTTP/1.1 proxy CPU per request", "µs", HigherIsBetter: false, Target: null),
         new("l7_h2", "req_per_s", "L7 HTTP/2 requests/s", "req/s", HigherIsBetter: true, Target: 0.8),
-        new("l7_handshake", "conn_per_s", "L7 new TLS handshakes/s", "conn/s", HigherIsBetter: true, Target: null),
+        new("l7_h2", "cpu_us_per_req", "L7 HTTP/2 proxy CPU per request", "µs", HigherIsBetter: false, Target: null),
+        new("l7_handshake", "req_per_s", "L7 new TLS handshakes/s", "conn/s", HigherIsBetter: true, Target: null),
+        new("l7_handshake", "cpu_us_per_req", "L7 proxy CPU per handshake (and its request)", "µs", HigherIsBetter: false, Target: null),
     ];
 
     private static readonly string[] Proxies = ["mc-proxy", "haproxy", "nginx", "direct"];
