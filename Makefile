@@ -2,11 +2,14 @@
 DOTNET ?= dotnet
 CONFIGURATION ?= Release
 SOLUTION := McProxy.slnx
+IMAGE ?= mc-proxy
 
-.PHONY: help all build format format-fix test mc-proxy devserver bench bench-quick bench-micro loadgen clean
+.PHONY: help all build format format-fix test mc-proxy mcproxyctl docker devserver bench bench-quick bench-micro loadgen clean
 
 help:
 	@echo "make mc-proxy   build the server executable at ./mc-proxy"
+	@echo "make mcproxyctl build the admin CLI at ./mcproxyctl"
+	@echo "make docker     build the container image $(IMAGE) (deploy/Dockerfile)"
 	@echo "make devserver  run the proxy on an example config with demo backends (srv/)"
 	@echo "make test       run every test"
 	@echo "make all        format check, build and tests (what CI runs)"
@@ -32,6 +35,14 @@ test:
 mc-proxy:
 	$(DOTNET) publish src/McProxy/McProxy.csproj -c $(CONFIGURATION) -o out/mc-proxy --nologo -v quiet
 	ln -sf out/mc-proxy/mc-proxy mc-proxy
+
+mcproxyctl:
+	$(DOTNET) publish src/McProxyCtl/McProxyCtl.csproj -c $(CONFIGURATION) -o out/mcproxyctl --nologo -v quiet
+	ln -sf out/mcproxyctl/mcproxyctl mcproxyctl
+
+# The image builds with the targets above (deploy/Dockerfile runs `make mc-proxy mcproxyctl`).
+docker:
+	docker build -f deploy/Dockerfile -t $(IMAGE) .
 
 devserver: mc-proxy
 	scripts/devserver.sh
