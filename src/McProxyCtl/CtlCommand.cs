@@ -30,6 +30,11 @@ internal abstract class CtlCommand : Command
 
     protected Task WriteJsonAsync(IMessage message) => Context.Out.WriteLineAsync(Formatter.Format(message));
 
+    /// <summary>No answer from the server: refused, timed out, or a TLS handshake that failed (which the client reports as Internal).</summary>
+    private static bool IsTransportFailure(RpcException e)
+        => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled
+            || (e.StatusCode == StatusCode.Internal && e.Status.DebugException is HttpRequestException or IOException or System.Security.Authentication.AuthenticationException);
+
     private async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
         if (!ServerEndpoint.TryResolve(result, Globals, Context, out var endpoint, out var error))
@@ -56,7 +61,7 @@ internal abstract class CtlCommand : Command
                 await ExecuteAsync(result, client, result.GetValue(Globals.Json), cancellationToken);
                 return ExitCodes.Success;
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled)
+            catch (RpcException e) when (IsTransportFailure(e))
             {
                 await Context.Error.WriteLineAsync($"mcproxyctl: server {endpoint.Socket ?? endpoint.Addr} unreachable: {e.Status.Detail}");
                 return ExitCodes.Unreachable;

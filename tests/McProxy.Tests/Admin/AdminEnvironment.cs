@@ -44,9 +44,14 @@ internal sealed class AdminEnvironment : IAsyncDisposable
 
     public ProxyStore Store => Proxy.Server.Store;
 
-    public string Toml => $"""
+    /// <summary>The [grpc] section; a Unix socket unless the test sets another before the start.</summary>
+    public string Grpc { get; set; } = """
         [grpc]
         addr = "unix:admin.sock"
+        """;
+
+    public string Toml => $"""
+        {Grpc}
 
         [[listeners]]
         addr = "{Listener}"
@@ -61,7 +66,8 @@ internal sealed class AdminEnvironment : IAsyncDisposable
           tls_key = "{L7Key}"
         """;
 
-    public static async Task<AdminEnvironment> StartAsync(string extraToml = "")
+    /// <summary>Starts the proxy; <paramref name="grpc"/> may write files into the directory and return another [grpc] section.</summary>
+    public static async Task<AdminEnvironment> StartAsync(Func<AdminEnvironment, string>? grpc = null)
     {
         var certs = new TestCertificates();
         var one = new TlsBackend("one", certs.IssueServer("seed.example.test", "new.example.test", "moved.example.test"));
@@ -69,16 +75,24 @@ internal sealed class AdminEnvironment : IAsyncDisposable
         var directory = TestProxy.CreateTempDirectory();
         var (l7Cert, l7Key) = AdminCertificates.Write(certs.IssueServer(L7Host), directory, "web");
         var environment = new AdminEnvironment(certs, one, two, directory, l7Cert, l7Key);
-        await environment.StartProxyAsync(extraToml);
+        if (grpc is not null)
+        {
+            environment.Grpc = grpc(environment);
+        }
+
+        await environment.StartProxyAsync();
         return environment;
     }
 
     /// <summary>Starts (or, after <see cref="StopProxyAsync"/>, restarts) the proxy on the same directory and database.</summary>
-    public async Task StartProxyAsync(string extraToml = "")
+    public async Task StartProxyAsync()
     {
-        Proxy = await TestProxy.StartAsync(Toml + "\n" + extraToml, Directory);
+        Proxy = await TestProxy.StartAsync(Toml, Directory);
         Client = McProxyClient.ForUnixSocket(SocketPath);
     }
+
+    /// <summary>The admin API's TCP port, when [grpc] is host:port.</summary>
+    public int AdminPort => ((System.Net.IPEndPoint)Proxy.Server.AdminEndPoint!).Port;
 
     public async Task StopProxyAsync()
     {
