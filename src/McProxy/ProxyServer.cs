@@ -21,6 +21,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<ProxyListener> _listeners = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _firewallReload = new();
     private MetricsServer? _metricsServer;
     private L7Host? _l7Host;
     private AdminServer? _adminServer;
@@ -119,7 +120,13 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     /// </summary>
     public void ReloadFirewall()
     {
-        var rules = Services.Firewall.Update(Store.FirewallRules.List());
+        FirewallRuleSet rules;
+        // Serialized: two reloads racing could otherwise swap in the older read last.
+        lock (_firewallReload)
+        {
+            rules = Services.Firewall.Update(Store.FirewallRules.List());
+        }
+
         foreach (var error in rules.Errors)
         {
             Log.FirewallRuleIgnored(_logger, error);
