@@ -3,9 +3,12 @@ using McProxy.Listener;
 
 namespace McProxy.Http;
 
-internal sealed class L7RouteFeature(ListenerState listener, string? serverName, RouteEntry route, IPEndPoint clientEndPoint) : IL7RouteFeature
+internal sealed class L7RouteFeature(long connectionId, ListenerState listener, string? serverName, RouteEntry route, IPEndPoint clientEndPoint) : IL7RouteFeature
 {
     private int _requests;
+
+    /// <summary>The proxy connection's id, as on its access-log line.</summary>
+    public long ConnectionId { get; } = connectionId;
 
     public ListenerState Listener { get; } = listener;
 

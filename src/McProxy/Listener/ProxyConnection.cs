@@ -227,7 +227,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                         this,
                         _client,
                         sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
-                        new L7RouteFeature(_listener, serverName, route, ClientEndPoint),
+                        new L7RouteFeature(Id, _listener, serverName, route, ClientEndPoint),
                         _listener.LocalEndPoint);
                 }
                 else
