@@ -3,10 +3,11 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 SOLUTION := McProxy.slnx
 
-.PHONY: help all build format format-fix test mc-proxy devserver clean
+.PHONY: help all build format format-fix test mc-proxy mcproxyctl devserver clean
 
 help:
 	@echo "make mc-proxy   build the server executable at ./mc-proxy"
+	@echo "make mcproxyctl build the admin client at ./mcproxyctl"
 	@echo "make devserver  run the proxy on an example config with demo backends (srv/)"
 	@echo "make test       run every test"
 	@echo "make all        format check, build and tests (what CI runs)"
@@ -29,6 +30,10 @@ test:
 mc-proxy:
 	$(DOTNET) publish src/McProxy/McProxy.csproj -c $(CONFIGURATION) -o out/mc-proxy --nologo -v quiet
 	ln -sf out/mc-proxy/mc-proxy mc-proxy
+
+mcproxyctl:
+	$(DOTNET) publish src/McProxyCtl/McProxyCtl.csproj -c $(CONFIGURATION) -o out/mcproxyctl --nologo -v quiet
+	ln -sf out/mcproxyctl/mcproxyctl mcproxyctl
 
 devserver: mc-proxy
 	scripts/devserver.sh
