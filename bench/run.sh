@@ -391,6 +391,15 @@ wrk_result() {
   fi
 }
 
+# Warm every proxy up before anything is measured (JIT, pools, TLS session state): a deployed proxy is warm.
+for proxy in "${proxies[@]}"; do
+  tool "$loadgen" connrate --target "127.0.0.1:${l4_port[$proxy]}" --sni answer.bench --duration 1 >/dev/null || true
+  if [[ $scenarios == *l7_* ]]; then
+    tool wrk -t1 -c50 -d2s "https://127.0.0.1:${l7_port[$proxy]}/" >/dev/null 2>&1 || true
+    tool h2load -t1 -c10 -m10 -D 1 "https://127.0.0.1:${l7_port[$proxy]}/" >/dev/null 2>&1 || true
+  fi
+done
+
 started=$(date -u +%s)
 for scenario in $scenarios; do
   order=("${proxies[@]}")
