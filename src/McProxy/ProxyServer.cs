@@ -90,8 +90,8 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             server.Run();
             if (config.Grpc is { } grpc)
             {
-                // Firewall rules reach the live firewall through the store; the admission branch adds the reload.
-                var admin = new ProxyAdmin(server, () => { });
+                // A committed firewall change reaches the live firewall by a reload from the store.
+                var admin = new ProxyAdmin(server, server.ReloadFirewall);
                 server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
             }
 
