@@ -30,7 +30,7 @@ internal sealed class ProxyMetrics
             "outcome");
         _bytes = factory.CreateCounter(
             "mcproxy_bytes_total",
-            "Bytes relayed on L4 routes, by listener, route and direction (in: client to backend, out: backend to client).",
+            "Bytes relayed, by listener, route and direction (in: from the client, out: to the client; on L7 routes the client side's TLS bytes).",
             "listener",
             "route",
             "direction");

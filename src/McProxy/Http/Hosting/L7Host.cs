@@ -42,6 +42,9 @@ internal sealed class L7Host : IAsyncDisposable
         var clients = new BackendClients(settings.ConnectTimeout, settings.IdleTimeout, logger);
 
         var builder = WebApplication.CreateSlimBuilder();
+        // Configured here only: an appsettings.json in the working directory or ASPNETCORE_* variables must not
+        // add endpoints or change limits of the server that terminates every L7 route.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton<IConnectionListenerFactory>(connections);
