@@ -2,9 +2,16 @@
 # Installs the Debian packages the tests use (peers no one here wrote, and tools), when missing.
 set -euo pipefail
 needed=()
-for pair in openssl:openssl curl:curl; do
+# command:package. systemd provides systemd-analyze (the deploy tests verify the units with it, offline: no
+# running systemd needed); shellcheck lints deploy/install.sh; make -n shows the Makefile's publish commands.
+for pair in openssl:openssl curl:curl systemd-analyze:systemd shellcheck:shellcheck make:make; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || needed+=("$pkg")
+done
+# Daemons live in /usr/sbin, often not on a non-root PATH: look there too.
+for pair in haproxy:haproxy; do
+  cmd=${pair%%:*}; pkg=${pair##*:}
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || needed+=("$pkg")
 done
 if [ ${#needed[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -16,8 +16,8 @@ internal sealed partial class ProxyServer
         [LoggerMessage(103, LogLevel.Information, "Listener {Listener} loaded with {Routes} route(s)", EventName = "ListenerLoaded")]
         public static partial void ListenerLoaded(ILogger logger, string listener, int routes);
 
-        [LoggerMessage(104, LogLevel.Warning, "Listener {Listener} route {Hostname} is l7, and TLS termination is not available in this version: its connections will be closed", EventName = "L7NotAvailable")]
-        public static partial void L7NotAvailable(ILogger logger, string listener, string hostname);
+        [LoggerMessage(104, LogLevel.Warning, "Listener {Listener} route {Hostname} re-encrypts to its backend without verifying it (backend_tls without backend_ca)", EventName = "BackendUnverified")]
+        public static partial void BackendUnverified(ILogger logger, string listener, string hostname);
 
         [LoggerMessage(105, LogLevel.Information, "Stopping: no new connections; draining {Open} open connection(s) for up to {TimeoutSeconds} s", EventName = "Draining")]
         public static partial void Draining(ILogger logger, int open, double timeoutSeconds);
@@ -27,5 +27,11 @@ internal sealed partial class ProxyServer
 
         [LoggerMessage(107, LogLevel.Information, "Stopped", EventName = "Stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(120, LogLevel.Information, "Firewall: {Rules} rule(s) in force, rate limit {RateLimit} per {RateWindowSeconds} s (0: off)", EventName = "FirewallLoaded")]
+        public static partial void FirewallLoaded(ILogger logger, int rules, int rateLimit, double rateWindowSeconds);
+
+        [LoggerMessage(121, LogLevel.Warning, "Firewall: {Error}", EventName = "FirewallRuleIgnored")]
+        public static partial void FirewallRuleIgnored(ILogger logger, string error);
     }
 }

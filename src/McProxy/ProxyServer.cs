@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using McProxy.Admin;
 using McProxy.Config;
+using McProxy.Firewall;
+using McProxy.Http.Hosting;
 using McProxy.Http.Policies;
 using McProxy.Listener;
 using McProxy.Metrics;
@@ -20,6 +22,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
     private MetricsServer? _metricsServer;
+    private L7Host? _l7Host;
     private AdminServer? _adminServer;
     private int _stopped;
 
@@ -58,6 +61,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         var store = ProxyStore.Open(config.Database.Path);
         ProxyServer? server = null;
+        GlobalFirewall? firewall = null;
         try
         {
             if (await Seeder.SeedIfEmptyAsync(store.Database, config, cancellationToken))
@@ -71,8 +75,11 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
             var settings = config.Proxy;
             var shortest = new[] { settings.HelloTimeout, settings.ConnectTimeout, settings.IdleTimeout }.Min();
-            var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory);
+            firewall = GlobalFirewall.Create(config.Firewall);
+            var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory, firewall);
             server = new ProxyServer(config, store, services, logger);
+            server.ReloadFirewall();
+            server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
             server.BindListeners();
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
@@ -82,8 +89,8 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             server.Run();
             if (config.Grpc is { } grpc)
             {
-                // Firewall rules reach the live firewall through the store; the admission branch adds the reload.
-                var admin = new ProxyAdmin(server, () => { });
+                // A committed firewall rule reaches the live firewall by re-reading the store's rules.
+                var admin = new ProxyAdmin(server, server.ReloadFirewall);
                 server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
             }
 
@@ -97,11 +104,28 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             }
             else
             {
+                firewall?.Dispose();
                 store.Dispose();
             }
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Re-reads the firewall rules from the store and swaps them in atomically: the next connection is checked
+    /// against the new rules, established ones are not touched. A rule that cannot be applied (a country rule
+    /// without geoip_db, a malformed row) is logged and left out; the others apply.
+    /// </summary>
+    public void ReloadFirewall()
+    {
+        var rules = Services.Firewall.Update(Store.FirewallRules.List());
+        foreach (var error in rules.Errors)
+        {
+            Log.FirewallRuleIgnored(_logger, error);
+        }
+
+        Log.FirewallLoaded(_logger, rules.Count, Services.Firewall.RateLimiter?.Limit ?? 0, _config.Firewall.RateWindow.TotalSeconds);
     }
 
     /// <summary>The live state of the listener named <paramref name="addr"/> (as configured), or null.</summary>
@@ -123,9 +147,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             foreach (var route in routesByListener[listener.Id])
             {
                 entries.Add(new RouteEntry(route));
-                if (route.Mode == RouteMode.L7)
+                if (route.Mode == RouteMode.L7 && route.BackendTls && route.BackendCa.Length == 0)
                 {
-                    Log.L7NotAvailable(_logger, listener.Addr, route.Hostname);
+                    Log.BackendUnverified(_logger, listener.Addr, route.Hostname);
                 }
             }
 
@@ -176,11 +200,22 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         var open = Services.Tracker.Count;
         Log.Draining(_logger, open, _config.Proxy.ShutdownTimeout.TotalSeconds);
+        // Kestrel asks its L7 connections to finish (HTTP/2 GOAWAY, HTTP/1.1 close after the response) while the
+        // tracker waits for every connection, L4 and L7 alike.
+        using var l7Deadline = new CancellationTokenSource(_config.Proxy.ShutdownTimeout);
+        var l7Stopped = _l7Host?.StopAsync(l7Deadline.Token) ?? Task.CompletedTask;
         if (!await Services.Tracker.WaitForDrainAsync(_config.Proxy.ShutdownTimeout))
         {
             Log.DrainTimedOut(_logger, Services.Tracker.Count);
             Services.Tracker.AbortAll(ConnectionOutcome.Shutdown);
             await Services.Tracker.WaitForDrainAsync(TimeSpan.FromSeconds(5));
+        }
+
+        await l7Deadline.CancelAsync();
+        await l7Stopped;
+        if (_l7Host is not null)
+        {
+            await _l7Host.DisposeAsync();
         }
 
         await _stopping.CancelAsync();
@@ -197,6 +232,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     {
         await StopAsync();
         _stopping.Dispose();
+        Services.Firewall.Dispose();
         Store.Dispose();
     }
 }

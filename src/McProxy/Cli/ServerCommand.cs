@@ -72,6 +72,12 @@ internal sealed class ServerCommand : Command
     internal static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(level);
+
+        // Kestrel and ASP.NET Core (the L7 path) log each request and connection at Information and below; mc-proxy
+        // writes its own access lines, so framework categories stay at Warning unless [log] level asks for less.
+        var framework = level > LogLevel.Warning ? level : LogLevel.Warning;
+        builder.AddFilter("Microsoft", framework);
+        builder.AddFilter("System", framework);
         builder.AddJsonConsole(options =>
         {
             options.UseUtcTimestamp = true;

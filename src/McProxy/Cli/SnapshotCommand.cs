@@ -11,12 +11,25 @@ internal sealed class SnapshotCommand : Command
         : base("snapshot", "Write a consistent database backup to <db dir>/backups/")
     {
         var configOption = McProxyCli.ConfigOption();
+        var keepOption = new Option<int?>("--keep")
+        {
+            HelpName = "N",
+            Description = "After writing, delete all but the N newest snapshots in the backups directory (default: delete none)",
+        };
         Options.Add(configOption);
-        SetAction((result, cancellationToken) => RunAsync(result.GetRequiredValue(configOption), stdout, stderr));
+        Options.Add(keepOption);
+        SetAction((result, cancellationToken) => RunAsync(result.GetRequiredValue(configOption), result.GetValue(keepOption), stdout, stderr));
     }
 
-    private static async Task<int> RunAsync(string configPath, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> RunAsync(string configPath, int? keep, TextWriter stdout, TextWriter stderr)
     {
+        if (keep < 1)
+        {
+            // Zero would delete the snapshot just written.
+            await stderr.WriteLineAsync("mc-proxy: --keep must be at least 1");
+            return ExitCodes.BadConfig;
+        }
+
         ProxyConfig config;
         try
         {
@@ -38,6 +51,15 @@ internal sealed class SnapshotCommand : Command
         {
             var path = Snapshot.Write(config.Database.Path, DateTimeOffset.UtcNow);
             await stdout.WriteLineAsync(path);
+            if (keep is { } count)
+            {
+                // Removals go to stderr, so stdout stays the one path a script captures.
+                foreach (var removed in Snapshot.Prune(config.Database.Path, count))
+                {
+                    await stderr.WriteLineAsync($"mc-proxy: removed old snapshot {removed}");
+                }
+            }
+
             return ExitCodes.Success;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)

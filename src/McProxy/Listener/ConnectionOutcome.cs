@@ -5,6 +5,12 @@ internal static class ConnectionOutcome
 {
     public const string Ok = "ok";
     public const string Limit = "limit";
+    public const string BlockedIp = "blocked_ip";
+    public const string BlockedCidr = "blocked_cidr";
+    public const string BlockedCountry = "blocked_country";
+    public const string BlockedRate = "blocked_rate";
+    public const string UntrustedProxy = "untrusted_proxy";
+    public const string BadProxyHeader = "bad_proxy_header";
     public const string BadHello = "bad_hello";
     public const string HelloTimeout = "hello_timeout";
     public const string NoRoute = "no_route";
@@ -12,6 +18,16 @@ internal static class ConnectionOutcome
     public const string IdleTimeout = "idle_timeout";
     public const string Shutdown = "shutdown";
     public const string Reset = "reset";
-    public const string L7Unavailable = "l7_unavailable";
     public const string Error = "error";
+
+    /// <summary>The outcome for a firewall block of <paramref name="reason"/> (a <see cref="Firewall.FirewallReason"/>).</summary>
+    public static string Blocked(string reason) => reason switch
+    {
+        Firewall.FirewallReason.Ip => BlockedIp,
+        Firewall.FirewallReason.Cidr => BlockedCidr,
+        Firewall.FirewallReason.Country => BlockedCountry,
+        Firewall.FirewallReason.Rate => BlockedRate,
+        Firewall.FirewallReason.UntrustedProxy => UntrustedProxy,
+        _ => "blocked_" + reason,
+    };
 }

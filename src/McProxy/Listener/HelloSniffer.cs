@@ -20,13 +20,36 @@ internal static class HelloSniffer
     /// The parse result with the bytes read so far, in a buffer rented from <see cref="ArrayPool{T}.Shared"/>
     /// that the caller returns. On end of stream the result is Invalid.
     /// </summary>
-    public static async ValueTask<SniffResult> SniffAsync(Socket socket)
+    /// <param name="socket">The client connection.</param>
+    /// <param name="preRead">
+    /// Bytes of the TLS stream already received (those that came after a PROXY header in the same read): parsed
+    /// first and kept at the start of the buffer, so the replay holds every byte the client sent after its header.
+    /// </param>
+    public static async ValueTask<SniffResult> SniffAsync(Socket socket, ReadOnlyMemory<byte> preRead = default)
     {
-        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        if (preRead.IsEmpty)
+        {
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        }
+
+        // Every pre-read byte is kept (a PROXY header reader hands on at most its own 4 KiB buffer's worth).
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(InitialBufferSize, preRead.Length));
         var length = 0;
         try
         {
+            if (!preRead.IsEmpty)
+            {
+                preRead.CopyTo(buffer);
+                length = preRead.Length;
+                var first = length > MaxBufferSize
+                    ? HelloParseResult.Invalid($"ClientHello not complete within {MaxBufferSize} bytes")
+                    : ClientHelloParser.TryParse(buffer.AsSpan(0, length));
+                if (first.Status != HelloParseStatus.Incomplete)
+                {
+                    return new SniffResult(first, buffer, length);
+                }
+            }
+
             while (true)
             {
                 if (length == buffer.Length)

@@ -1,4 +1,5 @@
 using System.Net;
+using McProxy.Config;
 using McProxy.Http.Policies;
 using McProxy.Metrics;
 using McProxy.Store;
@@ -19,6 +20,18 @@ internal sealed class ListenerState
         BindEndPoint = bindEndPoint;
         _routes = routes;
         Metrics = metrics ?? new ProxyMetrics().ForListener(listener.Addr);
+        var trusted = new List<IPNetwork>(listener.TrustedProxies.Count);
+        foreach (var entry in listener.TrustedProxies)
+        {
+            if (!IpRanges.TryParse(entry, out var network))
+            {
+                throw new ArgumentException($"listener {listener.Addr}: trusted_proxies entry \"{entry}\" is not an address or CIDR", nameof(listener));
+            }
+
+            trusted.Add(network);
+        }
+
+        TrustedProxies = trusted;
     }
 
     public ListenerMetrics Metrics { get; }
@@ -31,6 +44,28 @@ internal sealed class ListenerState
     public string Addr => Listener.Addr;
 
     public IPEndPoint BindEndPoint { get; }
+
+    /// <summary>Who may send a PROXY header, parsed once; empty: anyone (when proxy_protocol is on).</summary>
+    public IReadOnlyList<IPNetwork> TrustedProxies { get; }
+
+    /// <summary>True when <paramref name="peer"/> (normalized: IPv4-mapped as IPv4) may send a PROXY header here.</summary>
+    public bool IsTrustedProxy(IPAddress peer)
+    {
+        if (TrustedProxies.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var network in TrustedProxies)
+        {
+            if (network.Contains(peer))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The bound address once listening (differs from <see cref="BindEndPoint"/> for port 0).</summary>
     public IPEndPoint? LocalEndPoint { get; set; }

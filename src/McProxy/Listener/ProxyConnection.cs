@@ -3,14 +3,19 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Firewall;
+using McProxy.Http;
+using McProxy.Http.Hosting;
 using McProxy.Metrics;
+using McProxy.ProxyProtocol;
 using McProxy.Relay;
 
 namespace McProxy.Listener;
 
 /// <summary>
-/// One accepted connection, from admission to the access-log line: sniff the ClientHello, pick the route, dial
-/// the backend, replay the sniffed bytes and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
+/// One accepted connection, from admission to the access-log line: read the PROXY header (when the listener takes
+/// one) from a trusted peer, check the client against the firewall, sniff the ClientHello, pick the route, dial
+/// the backend, replay the sniffed bytes (after a PROXY v2 header, when the route sends one) and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
 /// which calls <see cref="Abort"/>; closing the sockets is what wakes the pending operation.
 /// </summary>
 internal sealed partial class ProxyConnection : IThreadPoolWorkItem
@@ -18,6 +23,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     private const int PhaseHandshake = 0;
     private const int PhaseConnecting = 1;
     private const int PhaseRelaying = 2;
+    private const int PhaseL7 = 3;
 
     private readonly ProxyServices _services;
     private readonly ListenerState _listener;
@@ -61,6 +67,10 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     {
         switch (Volatile.Read(ref _phase))
         {
+            case PhaseL7:
+                // Kestrel keeps an L7 connection's deadlines: the TLS handshake (hello_timeout), idle keep-alive
+                // (idle_timeout), and per request YARP's activity timeout (idle_timeout, then 504).
+                break;
             case PhaseRelaying:
                 if (now - Volatile.Read(ref _lastActivity) >= _services.IdleTimeoutMs)
                 {
@@ -118,8 +128,10 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         string? detail = null;
         string? serverName = null;
         RouteEntry? route = null;
+        L7Connection? l7 = null;
         var tracked = false;
         var entered = false;
+        byte[]? headerBuffer = null;
         _listener.Metrics.Accepted();
         try
         {
@@ -132,8 +144,57 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 return;
             }
 
+            // One deadline covers the PROXY header and the ClientHello (hello_timeout).
             EnterPhase(PhaseHandshake, _services.HelloTimeoutMs);
-            var sniff = await HelloSniffer.SniffAsync(_client);
+            ProxyHeader? proxyHeader = null;
+            ReadOnlyMemory<byte> preRead = default;
+            if (_listener.Listener.ProxyProtocol)
+            {
+                if (!_listener.IsTrustedProxy(ClientEndPoint.Address))
+                {
+                    outcome = ConnectionOutcome.UntrustedProxy;
+                    detail = "peer is not in trusted_proxies";
+                    _services.Metrics.FirewallBlocks.WithLabels(FirewallReason.UntrustedProxy).Inc();
+                    Reset(_client);
+                    return;
+                }
+
+                var read = await ProxyHeaderReader.ReadAsync(_client);
+                headerBuffer = read.Buffer;
+                if (read.Header is null)
+                {
+                    outcome = ConnectionOutcome.BadProxyHeader;
+                    detail = $"peer {ClientEndPoint}: {read.Error}";
+                    Reset(_client);
+                    return;
+                }
+
+                proxyHeader = read.Header;
+                if (proxyHeader.Command == ProxyCommand.Proxy && proxyHeader.Source is { } source)
+                {
+                    // LOCAL (a health check) and UNKNOWN carry no client: the peer stays the client.
+                    ClientEndPoint = new IPEndPoint(IpRanges.Normalize(source.Address), source.Port);
+                }
+
+                preRead = read.Rest;
+            }
+
+            if (_services.Firewall.Check(ClientEndPoint.Address) is { } blocked)
+            {
+                outcome = ConnectionOutcome.Blocked(blocked);
+                _services.Metrics.FirewallBlocks.WithLabels(blocked).Inc();
+                Reset(_client);
+                return;
+            }
+
+            var sniff = await HelloSniffer.SniffAsync(_client, preRead);
+            if (headerBuffer is not null)
+            {
+                // The sniffer copied what followed the header; the header's buffer is done with.
+                ArrayPool<byte>.Shared.Return(headerBuffer);
+                headerBuffer = null;
+            }
+
             try
             {
                 if (sniff.Result.Status != HelloParseStatus.Complete)
@@ -145,6 +206,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
                 serverName = sniff.Result.Hello.ServerName;
+                if (_services.Logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, serverName ?? "", string.Join(',', sniff.Result.Hello.Alpn), sniff.Length);
+                }
+
                 route = _listener.Routes.Match(serverName);
                 if (route is null)
                 {
@@ -156,34 +222,64 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
                 if (route.Mode == RouteMode.L7)
                 {
-                    outcome = ConnectionOutcome.L7Unavailable;
-                    detail = "TLS termination (l7 routes) is not available in this version";
-                    return;
+                    // Kestrel reads the ClientHello again from the replayed bytes; the pooled buffer goes back now.
+                    l7 = new L7Connection(
+                        this,
+                        _client,
+                        sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
+                        new L7RouteFeature(_listener, serverName, route, ClientEndPoint),
+                        _listener.LocalEndPoint);
                 }
-
-                EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
-                var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
-                if (backend.Socket is null)
+                else
                 {
-                    outcome = ConnectionOutcome.BackendUnreachable;
-                    detail = backend.Error;
-                    return;
-                }
+                    EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
+                    var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
+                    if (backend.Socket is null)
+                    {
+                        outcome = ConnectionOutcome.BackendUnreachable;
+                        detail = backend.Error;
+                        return;
+                    }
 
-                Volatile.Write(ref _backend, backend.Socket);
-                if (IsAborted)
-                {
-                    backend.Socket.Dispose();
-                    return;
-                }
+                    Volatile.Write(ref _backend, backend.Socket);
+                    if (IsAborted)
+                    {
+                        backend.Socket.Dispose();
+                        return;
+                    }
 
-                await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
-                BytesFromClient = sniff.Length;
-                RouteMetrics.FromClient(sniff.Length);
+                    if (route.Route.SendProxyProtocol)
+                    {
+                        await SendWithProxyHeaderAsync(backend.Socket, sniff, proxyHeader);
+                    }
+                    else
+                    {
+                        await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                    }
+
+                    BytesFromClient = sniff.Length;
+                    RouteMetrics.FromClient(sniff.Length);
+                }
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(sniff.Buffer);
+            }
+
+            if (l7 is not null)
+            {
+                // From here Kestrel reads and writes the socket (TLS, HTTP) and keeps its deadlines; this connection
+                // stays tracked (limits, drain) and writes its access-log line once Kestrel is done with it.
+                Volatile.Write(ref _phase, PhaseL7);
+                if (!_services.L7Connections.TryHandOff(l7))
+                {
+                    outcome = ConnectionOutcome.Shutdown;
+                    return;
+                }
+
+                await l7.Completed;
+                detail = $"requests={l7.Route.Requests}";
+                return;
             }
 
             Touch();
@@ -204,6 +300,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         finally
         {
             outcome = Volatile.Read(ref _abortOutcome) ?? outcome;
+            if (headerBuffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(headerBuffer);
+            }
+
             _client.Dispose();
             _backend?.Dispose();
             if (tracked)
@@ -229,7 +330,34 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 BytesFromBackend,
                 (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
                 outcome,
-                detail ?? "");
+                detail ?? "",
+                Id);
+        }
+    }
+
+    /// <summary>
+    /// A PROXY v2 header for the backend (the real client, the address it connected to, TLVs for the SNI and the
+    /// client's first ALPN choice: the one it prefers, as the negotiated one is unknown at L4), then the
+    /// ClientHello, in one send so that a backend reading the header gets it whole in the common case.
+    /// </summary>
+    private async Task SendWithProxyHeaderAsync(Socket backend, SniffResult sniff, ProxyHeader? proxyHeader)
+    {
+        var destination = proxyHeader?.Destination
+            ?? (_client.LocalEndPoint as IPEndPoint)
+            ?? new IPEndPoint(IPAddress.Any, 0);
+        var hello = sniff.Result.Hello;
+        var alpn = hello.Alpn.Length > 0 ? hello.Alpn[0] : null;
+        var headerLength = ProxyHeaderWriter.GetV2Length(ClientEndPoint, destination, hello.ServerName, alpn);
+        var buffer = ArrayPool<byte>.Shared.Rent(headerLength + sniff.Length);
+        try
+        {
+            ProxyHeaderWriter.WriteV2(buffer, ClientEndPoint, destination, hello.ServerName, alpn);
+            sniff.Buffer.AsSpan(0, sniff.Length).CopyTo(buffer.AsSpan(headerLength));
+            await backend.SendAsync(buffer.AsMemory(0, headerLength + sniff.Length), SocketFlags.None);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -1,14 +1,16 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
 namespace McProxy.Store;
 
 /// <summary>Consistent backups with VACUUM INTO: a reader transaction, so a running server keeps writing.</summary>
-internal static class Snapshot
+internal static partial class Snapshot
 {
     /// <summary>Writes <c>&lt;db dir&gt;/backups/mc-proxy-&lt;UTC timestamp&gt;.db</c> and returns its path.</summary>
     public static string Write(string databasePath, DateTimeOffset now)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, "backups");
+        var directory = BackupDirectory(databasePath);
         Directory.CreateDirectory(directory);
         var target = Path.Combine(directory, $"mc-proxy-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}.db");
         for (var i = 1; File.Exists(target); i++)
@@ -25,4 +27,50 @@ internal static class Snapshot
         command.ExecuteNonQuery();
         return target;
     }
+
+    /// <summary>Where <see cref="Write"/> puts snapshots of <paramref name="databasePath"/>.</summary>
+    public static string BackupDirectory(string databasePath)
+        => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, "backups");
+
+    /// <summary>
+    /// Deletes all but the <paramref name="keep"/> newest snapshots in the backup directory and returns the paths
+    /// deleted. Only files named as <see cref="Write"/> names them are considered: anything else an operator put
+    /// there stays. Newest is read from the name (the UTC timestamp, then the collision suffix), not from file
+    /// times, which a copy or a restore from elsewhere may have changed.
+    /// </summary>
+    public static IReadOnlyList<string> Prune(string databasePath, int keep)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        var directory = BackupDirectory(databasePath);
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        var snapshots = new List<(string Path, string Stamp, int Suffix)>();
+        foreach (var path in Directory.EnumerateFiles(directory, "mc-proxy-*.db"))
+        {
+            var match = SnapshotName().Match(Path.GetFileName(path));
+            if (match.Success)
+            {
+                var suffix = match.Groups[2].Success ? int.Parse(match.Groups[2].ValueSpan, CultureInfo.InvariantCulture) : 0;
+                snapshots.Add((path, match.Groups[1].Value, suffix));
+            }
+        }
+
+        var deleted = new List<string>();
+        foreach (var old in snapshots
+            .OrderByDescending(s => s.Stamp, StringComparer.Ordinal)
+            .ThenByDescending(s => s.Suffix)
+            .Skip(keep))
+        {
+            File.Delete(old.Path);
+            deleted.Add(old.Path);
+        }
+
+        return deleted;
+    }
+
+    [GeneratedRegex(@"^mc-proxy-(\d{8}T\d{6}Z)(?:-(\d{1,9}))?\.db$", RegexOptions.CultureInvariant)]
+    private static partial Regex SnapshotName();
 }

@@ -22,10 +22,16 @@ public sealed class TlsTestClient : IAsyncDisposable
 
     public Socket Socket => _tcp.Client;
 
-    public static async Task<TlsTestClient> ConnectAsync(IPEndPoint proxy, string serverName, TestCertificates trust, CancellationToken cancellationToken = default)
+    /// <summary>Connects, sends <paramref name="preamble"/> (such as a PROXY header) if given, then completes a TLS handshake.</summary>
+    public static async Task<TlsTestClient> ConnectAsync(IPEndPoint proxy, string serverName, TestCertificates trust, byte[]? preamble = null, CancellationToken cancellationToken = default)
     {
         var tcp = new TcpClient(proxy.AddressFamily);
         await tcp.ConnectAsync(proxy, cancellationToken);
+        if (preamble is not null)
+        {
+            await tcp.GetStream().WriteAsync(preamble, cancellationToken);
+        }
+
         var tls = new SslStream(tcp.GetStream());
         try
         {

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using McProxy.Store;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace McProxy.Http.Forwarding;
+
+/// <summary>
+/// One <see cref="HttpMessageInvoker"/> per backend configuration (plaintext HTTP/1.1, h2c, TLS, TLS verified
+/// against a CA), created on first use and reused by every route that shares it: each owns a connection pool,
+/// so creating one per request would dial per request. Settings follow YARP's guidance for a forwarder's client:
+/// no proxy, no redirects, no decompression, no cookies.
+/// </summary>
+internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan activityTimeout, ILogger logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<BackendKind, HttpMessageInvoker> _clients = new();
+
+    /// <summary>How requests of <paramref name="route"/> reach its backend.</summary>
+    public Backend For(StoredRoute route)
+    {
+        var kind = new BackendKind(route.BackendTls, route.BackendTls ? route.BackendCa : "", !route.BackendTls && route.BackendH2c);
+        var client = _clients.GetOrAdd(kind, Create);
+        var config = new ForwarderRequestConfig
+        {
+            ActivityTimeout = activityTimeout,
+            // h2c has no ALPN to fall back with: HTTP/2 exactly. TLS offers h2 and http/1.1 and takes what the backend picks.
+            Version = kind.Tls || kind.H2c ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = kind.H2c ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+        };
+        return new Backend($"{(kind.Tls ? "https" : "http")}://{route.Backend}", client, config);
+    }
+
+    private HttpMessageInvoker Create(BackendKind kind)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = connectTimeout,
+            // Trace context is the client's business; the proxy adds none of its own.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+        };
+        if (kind.Tls)
+        {
+#pragma warning disable CA5359 // backend_tls without backend_ca is the operator's choice, warned about at start.
+            handler.SslOptions.RemoteCertificateValidationCallback = kind.Ca.Length > 0
+                ? Verifier(LoadCa(kind.Ca))
+                : static (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
+
+        Log.BackendClientCreated(logger, kind.Tls ? (kind.Ca.Length > 0 ? $"tls verified by {kind.Ca}" : "tls unverified") : kind.H2c ? "h2c" : "http/1.1");
+        return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    private static X509Certificate2Collection LoadCa(string path)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(path);
+        if (roots.Count == 0)
+        {
+            throw new InvalidOperationException($"backend_ca {path} holds no PEM certificate");
+        }
+
+        return roots;
+    }
+
+    /// <summary>Trusts the configured CA only (not the system store), and checks the name as usual.</summary>
+    private static RemoteCertificateValidationCallback Verifier(X509Certificate2Collection roots) => (_, certificate, _, errors) =>
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    };
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+
+    private readonly record struct BackendKind(bool Tls, string Ca, bool H2c);
+
+    private static partial class Log
+    {
+        [LoggerMessage(310, LogLevel.Debug, "Backend client created: {Kind}", EventName = "BackendClientCreated")]
+        public static partial void BackendClientCreated(ILogger logger, string kind);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net.Sockets;
+using McProxy.Listener;
+
+namespace McProxy.Http.Hosting;
+
+/// <summary>
+/// The client socket as Kestrel reads it: first the ClientHello bytes the listener sniffed, then the socket. Every
+/// byte either way is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics).
+/// </summary>
+internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[] replay) : Stream
+{
+    private readonly NetworkStream _socket = new(socket, ownsSocket: false);
+    private int _replayed;
+
+    /// <summary>Raised once, when the client's side has ended (end of stream or an error).</summary>
+    public event Action? InputEnded;
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_replayed < replay.Length)
+        {
+            // A zero-byte read asks "is there data?": there is, without touching the socket.
+            var count = Math.Min(buffer.Length, replay.Length - _replayed);
+            replay.AsSpan(_replayed, count).CopyTo(buffer.Span);
+            _replayed += count;
+            return count;
+        }
+
+        int read;
+        try
+        {
+            read = await _socket.ReadAsync(buffer, cancellationToken);
+        }
+        catch
+        {
+            EndInput();
+            throw;
+        }
+
+        if (read > 0)
+        {
+            owner.BytesFromClient += read;
+            owner.RouteMetrics?.FromClient(read);
+        }
+        else if (buffer.Length > 0)
+        {
+            EndInput();
+        }
+
+        return read;
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _socket.WriteAsync(buffer, cancellationToken);
+        owner.BytesFromBackend += buffer.Length;
+        owner.RouteMetrics?.FromBackend(buffer.Length);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _socket.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void EndInput() => Interlocked.Exchange(ref InputEnded, null)?.Invoke();
+}
