@@ -125,6 +125,20 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddFirewallRule_ForTheClientAddress_ResetsTheNextConnection_UntilRemoved()
+    {
+        await _env.Client.AddFirewallRuleAsync("ip", "127.0.0.1");
+
+        var (end, received) = await RawClient.SendAndReadEndAsync(_env.Proxy.EndPoint(), ClientHelloBuilder.Build(AdminEnvironment.L4Host));
+        Assert.Equal(("reset", 0), (end, received));
+
+        await _env.Client.RemoveFirewallRuleAsync("ip", "127.0.0.1");
+
+        await using var client = await TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), AdminEnvironment.L4Host, _env.Certs);
+        Assert.StartsWith("hello from one", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task L7Policies_AddListRemove_InOrderInMemoryAndDatabase()
     {
         await _env.Client.AddL7PolicyAsync(AdminEnvironment.Listener, AdminEnvironment.L7Host, "block_user_agent", "GPTBot");
