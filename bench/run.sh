@@ -16,7 +16,7 @@
 #   BENCH_DURATION [5]       seconds per measured figure (after a 1 s warm-up)
 #   BENCH_RUNS [3]           runs per proxy and scenario; the table shows the median
 #   BENCH_WORKERS [1]        worker threads/processes per proxy: 1 or 2
-#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l4_idle l7_h1 l7_h2 l7_handshake]
+#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle]
 #   BENCH_PROXIES            [mc-proxy haproxy nginx]
 #   BENCH_DIRECT [1]         also drive the backends with no proxy in between, as the ceiling of this machine
 #   BENCH_IDLE_CONNECTIONS [5000], BENCH_LATENCY_RATE [2000] requests/s over 10 connections
@@ -33,7 +33,8 @@ quick=${BENCH_QUICK:-0}
 duration=${BENCH_DURATION:-$([[ $quick == 1 ]] && echo 2 || echo 5)}
 runs=${BENCH_RUNS:-$([[ $quick == 1 ]] && echo 1 || echo 3)}
 workers=${BENCH_WORKERS:-1}
-scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l4_idle l7_h1 l7_h2 l7_handshake}
+# l4_idle restarts each proxy (a fresh process per memory figure), so it runs last, after the warm ones.
+scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle}
 proxies=(${BENCH_PROXIES:-mc-proxy haproxy nginx})
 direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
