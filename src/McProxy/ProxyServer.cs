@@ -91,7 +91,15 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             {
                 // A committed firewall rule reaches the live firewall by re-reading the store's rules.
                 var admin = new ProxyAdmin(server, server.ReloadFirewall);
-                server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+                try
+                {
+                    server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+                }
+                catch
+                {
+                    admin.Dispose();
+                    throw;
+                }
             }
 
             return server;
