@@ -16,13 +16,14 @@
 #   BENCH_DURATION [5]       seconds per measured figure (after a 1 s warm-up)
 #   BENCH_RUNS [3]           runs per proxy and scenario; the table shows the median
 #   BENCH_WORKERS [1]        worker threads/processes per proxy: 1 or 2
-#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l4_idle l7_h1 l7_h2 l7_handshake]
+#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle]
 #   BENCH_PROXIES            [mc-proxy haproxy nginx]
 #   BENCH_DIRECT [1]         also drive the backends with no proxy in between, as the ceiling of this machine
 #   BENCH_IDLE_CONNECTIONS [5000], BENCH_LATENCY_RATE [2000] requests/s over 10 connections
 #   BENCH_NICE [-20]         nice level of everything the benchmark runs: on a machine shared with builds, the
 #                            proxies and tools would otherwise get a small, varying share of their CPUs, and a
 #                            proxy with more threads a larger share than a single-threaded one
+#   BENCH_WARMUP [5]         seconds of each kind of load every proxy gets before anything is measured
 #   BENCH_MCPROXY_ENV        extra environment for mc-proxy, e.g. "DOTNET_gcServer=1", to try runtime settings
 #   BENCH_NO_REPORT=1        keep the raw figures only (no results file, no README change)
 set -euo pipefail
@@ -32,12 +33,14 @@ quick=${BENCH_QUICK:-0}
 duration=${BENCH_DURATION:-$([[ $quick == 1 ]] && echo 2 || echo 5)}
 runs=${BENCH_RUNS:-$([[ $quick == 1 ]] && echo 1 || echo 3)}
 workers=${BENCH_WORKERS:-1}
-scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l4_idle l7_h1 l7_h2 l7_handshake}
+# l4_idle restarts each proxy (a fresh process per memory figure), so it runs last, after the warm ones.
+scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle}
 proxies=(${BENCH_PROXIES:-mc-proxy haproxy nginx})
 direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
 latency_rate=${BENCH_LATENCY_RATE:-2000}
 nice_level=${BENCH_NICE:--20}
+warmup=${BENCH_WARMUP:-$([[ $quick == 1 ]] && echo 1 || echo 5)}
 
 case $workers in
   1) proxy_cpus=1 tool_cpus=0 ;;
@@ -391,6 +394,21 @@ wrk_result() {
   fi
 }
 
+# Warm every proxy up before anything is measured: a deployed proxy is warm. mc-proxy needs it most: .NET
+# compiles hot methods again, optimised, in the background (tiered compilation and PGO), and on a busy CPU
+# that takes seconds of load; measured 10 s after start, its L7 path still ran unoptimised code at twice the
+# CPU per request of a fully compiled one (DOTNET_TieredCompilation=0).
+for proxy in "${proxies[@]}"; do
+  tool "$loadgen" connrate --target "127.0.0.1:${l4_port[$proxy]}" --sni answer.bench --duration "$warmup" >/dev/null || true
+  tool "$loadgen" latency --target "127.0.0.1:${l4_port[$proxy]}" --sni echo.bench --duration 1 >/dev/null || true
+  tool "$loadgen" bulk --target "127.0.0.1:${l4_port[$proxy]}" --sni source.bench --streams 2 --duration 1 >/dev/null || true
+  if [[ $scenarios == *l7_* ]]; then
+    tool wrk -t1 -c50 -d"${warmup}s" "https://127.0.0.1:${l7_port[$proxy]}/" >/dev/null 2>&1 || true
+    tool wrk -t1 -c50 -d2s -H "Connection: close" "https://127.0.0.1:${l7_port[$proxy]}/" >/dev/null 2>&1 || true
+    tool h2load -t1 -c10 -m10 -D "$warmup" "https://127.0.0.1:${l7_port[$proxy]}/" >/dev/null 2>&1 || true
+  fi
+done
+
 started=$(date -u +%s)
 for scenario in $scenarios; do
   order=("${proxies[@]}")
@@ -435,7 +453,9 @@ tool "$loadgen" report --raw "$raw" --out "$results/$stamp.md" --plot "$work/plo
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --preamble "$preamble" --readme README.md \
   --summary "$settings; $machine. Full results: [bench/results/$stamp.md](bench/results/$stamp.md)."
 gnuplot <<PLOT
-set terminal pngcairo size 1100,560 noenhanced font ",10"
+set terminal pngcairo size 1200,720 noenhanced font ",10"
+set bmargin 16
+set rmargin 14
 set output "$results/$stamp.png"
 set title "mc-proxy and nginx relative to HAProxy (= 1), $(date -u +%Y-%m-%d)"
 set style data histograms

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Local playground for `make devserver`: a dev CA, three HTTPS demo backends and mc-proxy in front of them,
-# so that one curl line shows a connection routed by SNI.
+# Local playground for `make devserver`: a dev CA, three HTTPS demo backends (L4 routes), one plaintext demo
+# backend behind an L7 route (TLS terminated by mc-proxy), and mc-proxy in front of them, so that one curl line
+# shows a connection routed by SNI.
 #
 # First run: creates srv/ (CA, leaf certificates, mc-proxy.toml). Later runs reuse srv/ as it is; delete it to
-# start over. Every run builds examples/DemoBackend, starts the backends on 127.0.0.1:9101-9103, then runs
+# start over. Every run builds examples/DemoBackend, starts the backends on 127.0.0.1:9101-9104, then runs
 # ./mc-proxy in the foreground on 127.0.0.1:8443 (the Makefile builds ./mc-proxy first).
 #
 # DEVSERVER_NO_PROXY=1: start only the backends and wait (Ctrl-C to stop), to check them without the proxy.
@@ -17,11 +18,12 @@ readonly config=$srv/mc-proxy.toml
 readonly backend_dir=out/demo-backend
 readonly log_dir=out/devserver
 readonly proxy_port=8443
-# name, port, certificate file stem; a route in mc-proxy.toml points at each port.
+# name, port, certificate file stem ("-": plaintext, behind the l7 route); a route in mc-proxy.toml points at each port.
 readonly backends=(
   "alpha 9101 alpha"
   "apps 9102 apps"
   "fallback 9103 fallback"
+  "web 9104 -"
 )
 
 die() {
@@ -116,6 +118,8 @@ EOF
     issue_leaf "$dir" apps '*.apps.mc-proxy.test' "DNS:*.apps.mc-proxy.test"
     # The IP SAN lets `curl https://127.0.0.1:8443/` (no SNI, so the default route) verify the fallback backend.
     issue_leaf "$dir" fallback fallback.mc-proxy.test "DNS:fallback.mc-proxy.test, IP:127.0.0.1"
+    # Presented by mc-proxy itself: the l7 route terminates TLS with it.
+    issue_leaf "$dir" web web.mc-proxy.test "DNS:web.mc-proxy.test"
     chmod 644 "$dir"/*.pem
   )
 
@@ -150,6 +154,17 @@ default_route = "fallback.mc-proxy.test"   # no SNI, or one no route matches
   hostname = "fallback.mc-proxy.test"
   backend = "127.0.0.1:9103"
   mode = "l4"
+
+  [[listeners.routes]]
+  hostname = "web.mc-proxy.test"            # l7: mc-proxy terminates TLS and forwards HTTP
+  backend = "127.0.0.1:9104"                # plaintext HTTP/1.1
+  mode = "l7"
+  tls_cert = "certs/web.pem"
+  tls_key = "certs/web.key"
+
+    [[listeners.routes.l7_policies]]
+    type = "block_user_agent"
+    value = "BadBot"
 EOF
 
   mv "$srv_tmp" "$srv"
@@ -186,8 +201,13 @@ fi
 mkdir -p "$log_dir"
 for backend in "${backends[@]}"; do
   read -r name port stem <<<"$backend"
-  dotnet "$backend_dir/DemoBackend.dll" --listen "127.0.0.1:$port" \
-    --cert "$certs/$stem.pem" --key "$certs/$stem.key" --name "$name" >"$log_dir/$name.log" 2>&1 &
+  if [[ $stem == - ]]; then
+    tls_args=(--plain)
+  else
+    tls_args=(--cert "$certs/$stem.pem" --key "$certs/$stem.key")
+  fi
+  dotnet "$backend_dir/DemoBackend.dll" --listen "127.0.0.1:$port" "${tls_args[@]}" \
+    --name "$name" >"$log_dir/$name.log" 2>&1 &
   backend_pids+=("$!")
 done
 
@@ -208,7 +228,10 @@ for i in "${!backends[@]}"; do
     fi
     sleep 0.1
   done
-  echo "devserver: backend $name on https://127.0.0.1:$port (log: $log_dir/$name.log)"
+  read -r _ _ stem <<<"${backends[$i]}"
+  scheme=https
+  [[ $stem == - ]] && scheme=http
+  echo "devserver: backend $name on $scheme://127.0.0.1:$port (log: $log_dir/$name.log)"
 done
 
 # --- mc-proxy ------------------------------------------------------------------------------------------------
@@ -221,6 +244,7 @@ DEVSERVER_NO_PROXY=1: backends only, no proxy. Try them directly:
   $curl_base --resolve alpha.mc-proxy.test:9101:127.0.0.1 https://alpha.mc-proxy.test:9101/
   $curl_base --resolve web.apps.mc-proxy.test:9102:127.0.0.1 https://web.apps.mc-proxy.test:9102/
   $curl_base --resolve fallback.mc-proxy.test:9103:127.0.0.1 https://fallback.mc-proxy.test:9103/
+  curl http://127.0.0.1:9104/
 Ctrl-C stops them.
 EOF
   wait
@@ -236,6 +260,11 @@ mc-proxy routes 127.0.0.1:$proxy_port by SNI to the backends above. In another t
   $curl_base --resolve web.apps.mc-proxy.test:$proxy_port:127.0.0.1 https://web.apps.mc-proxy.test:$proxy_port/
   $curl_base https://127.0.0.1:$proxy_port/     # no SNI: the default route, fallback
 Each answer names the backend that served it and the SNI it saw; add --http1.1 for HTTP/1.1.
+
+The l7 route: mc-proxy terminates TLS itself (certificate web.mc-proxy.test) and forwards HTTP to a plaintext
+backend, setting X-Forwarded-For from the real client whatever the client sends; its policy blocks "BadBot":
+  $curl_base --resolve web.mc-proxy.test:$proxy_port:127.0.0.1 -H 'X-Forwarded-For: 6.6.6.6' https://web.mc-proxy.test:$proxy_port/
+  $curl_base --resolve web.mc-proxy.test:$proxy_port:127.0.0.1 -A BadBot -i https://web.mc-proxy.test:$proxy_port/   # 403
 Ctrl-C stops the proxy and the backends.
 
 EOF

@@ -39,6 +39,8 @@ internal static class Report
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Split('\t'))
             .Where(f => f.Length == 5 && double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            // With no proxy in between there is no proxy CPU to report.
+            .Where(f => !(f[1] == "direct" && f[3].StartsWith("cpu_", StringComparison.Ordinal)))
             .GroupBy(f => (Scenario: f[0], Proxy: f[1], Metric: f[3]))
             .ToDictionary(g => g.Key, g => g.Select(f => double.Parse(f[4], CultureInfo.InvariantCulture)).ToArray());
 

@@ -2,22 +2,32 @@ using System.Net;
 
 namespace McProxy.Examples.DemoBackend;
 
-/// <summary>The command line: <c>--listen 127.0.0.1:PORT --cert FILE.pem --key FILE.key --name NAME</c>, all required.</summary>
+/// <summary>
+/// The command line: <c>--listen 127.0.0.1:PORT --cert FILE.pem --key FILE.key --name NAME</c>, all required; or
+/// <c>--listen 127.0.0.1:PORT --plain --name NAME</c> for a plaintext HTTP/1.1 backend behind an L7 route.
+/// </summary>
 internal sealed record BackendOptions
 {
-    public const string Usage = "usage: DemoBackend --listen 127.0.0.1:PORT --cert FILE.pem --key FILE.key --name NAME";
+    public const string Usage = "usage: DemoBackend --listen 127.0.0.1:PORT (--cert FILE.pem --key FILE.key | --plain) --name NAME";
 
     public required IPEndPoint Listen { get; init; }
+    /// <summary>Empty with <c>--plain</c>.</summary>
     public required string CertPath { get; init; }
     public required string KeyPath { get; init; }
+    public bool Plain => CertPath.Length == 0;
     public required string Name { get; init; }
 
     public static BackendOptions? Parse(IReadOnlyList<string> args, List<string> errors)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var plain = false;
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is not ("--listen" or "--cert" or "--key" or "--name"))
+            if (args[i] == "--plain")
+            {
+                plain = true;
+            }
+            else if (args[i] is not ("--listen" or "--cert" or "--key" or "--name"))
             {
                 errors.Add($"unknown argument \"{args[i]}\"");
             }
@@ -31,7 +41,7 @@ internal sealed record BackendOptions
             }
         }
 
-        foreach (var required in new[] { "--listen", "--cert", "--key", "--name" })
+        foreach (var required in plain ? new[] { "--listen", "--name" } : new[] { "--listen", "--cert", "--key", "--name" })
         {
             if (!values.ContainsKey(required))
             {
@@ -54,8 +64,8 @@ internal sealed record BackendOptions
         return new BackendOptions
         {
             Listen = listen,
-            CertPath = values["--cert"],
-            KeyPath = values["--key"],
+            CertPath = plain ? "" : values["--cert"],
+            KeyPath = plain ? "" : values["--key"],
             Name = values["--name"],
         };
     }

@@ -21,6 +21,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<ProxyListener> _listeners = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _firewallReload = new();
     private MetricsServer? _metricsServer;
     private L7Host? _l7Host;
     private AdminServer? _adminServer;
@@ -89,7 +90,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             server.Run();
             if (config.Grpc is { } grpc)
             {
-                // A committed firewall rule reaches the live firewall by re-reading the store's rules.
+                // A committed firewall change reaches the live firewall by a reload from the store.
                 var admin = new ProxyAdmin(server, server.ReloadFirewall);
                 try
                 {
@@ -127,7 +128,13 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     /// </summary>
     public void ReloadFirewall()
     {
-        var rules = Services.Firewall.Update(Store.FirewallRules.List());
+        FirewallRuleSet rules;
+        // Serialized: two reloads racing could otherwise swap in the older read last.
+        lock (_firewallReload)
+        {
+            rules = Services.Firewall.Update(Store.FirewallRules.List());
+        }
+
         foreach (var error in rules.Errors)
         {
             Log.FirewallRuleIgnored(_logger, error);

@@ -6,7 +6,7 @@ namespace McProxy.Http;
 
 /// <summary>
 /// The first step of every L7 request: counts it, and when it has ended writes its access-log line (listener,
-/// client, host, route, method, path, protocol, status, duration) and its metrics (requests by status class,
+/// client, host, route, method, path, protocol, status, duration, and the id of the connection's own line) and its metrics (requests by status class,
 /// duration by route). The path is logged without its query string, which often carries tokens.
 /// </summary>
 internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics metrics, ILogger accessLogger)
@@ -49,7 +49,8 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
                 context.Request.Protocol,
                 status,
                 (long)elapsed.TotalMilliseconds,
-                Detail(context, failed));
+                Detail(context, failed),
+                route.ConnectionId);
         }
     }
 
@@ -85,9 +86,9 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
     private static partial class Log
     {
         [LoggerMessage(20, LogLevel.Information,
-            "{Listener} {Client} host={Host} route={Route} {Method} {Path} {Protocol} status={Status} duration_ms={DurationMs} {Detail}",
+            "{Listener} {Client} host={Host} route={Route} {Method} {Path} {Protocol} status={Status} duration_ms={DurationMs} detail={Detail} id={ConnectionId}",
             EventName = "Request")]
         public static partial void Request(ILogger logger, string listener, string client, string host, string route, string method, string path,
-            string protocol, int status, long durationMs, string detail);
+            string protocol, int status, long durationMs, string detail, long connectionId);
     }
 }

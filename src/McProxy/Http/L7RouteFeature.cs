@@ -3,9 +3,13 @@ using McProxy.Listener;
 
 namespace McProxy.Http;
 
-internal sealed class L7RouteFeature(ListenerState listener, string? serverName, RouteEntry route, IPEndPoint clientEndPoint) : IL7RouteFeature
+internal sealed class L7RouteFeature(long connectionId, ListenerState listener, string? serverName, RouteEntry route, IPEndPoint clientEndPoint) : IL7RouteFeature
 {
     private int _requests;
+    private string? _tlsProtocol;
+
+    /// <summary>The proxy connection's id, as on its access-log line.</summary>
+    public long ConnectionId { get; } = connectionId;
 
     public ListenerState Listener { get; } = listener;
 
@@ -19,4 +23,9 @@ internal sealed class L7RouteFeature(ListenerState listener, string? serverName,
     public int Requests => Volatile.Read(ref _requests);
 
     public void RequestStarted() => Interlocked.Increment(ref _requests);
+
+    /// <summary>The negotiated TLS version and ALPN ("Tls13 h2"); null until the handshake has completed.</summary>
+    public string? TlsProtocol => Volatile.Read(ref _tlsProtocol);
+
+    public void HandshakeCompleted(string protocol) => Volatile.Write(ref _tlsProtocol, protocol);
 }

@@ -15,6 +15,9 @@ internal static class ConnectionOutcome
     public const string HelloTimeout = "hello_timeout";
     public const string NoRoute = "no_route";
     public const string BackendUnreachable = "backend_unreachable";
+
+    /// <summary>An L7 connection whose TLS handshake with the proxy did not complete (timeout, no common version, bad alert).</summary>
+    public const string TlsFailed = "tls_failed";
     public const string IdleTimeout = "idle_timeout";
     public const string Shutdown = "shutdown";
     public const string Reset = "reset";

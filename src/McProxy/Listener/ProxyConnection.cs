@@ -227,8 +227,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                         this,
                         _client,
                         sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
-                        new L7RouteFeature(_listener, serverName, route, ClientEndPoint),
+                        new L7RouteFeature(Id, _listener, serverName, route, ClientEndPoint),
                         _listener.LocalEndPoint);
+                    // Counted as received now, as on an L4 route; the replay to Kestrel is not counted again.
+                    BytesFromClient = sniff.Length;
+                    RouteMetrics.FromClient(sniff.Length);
                 }
                 else
                 {
@@ -278,7 +281,16 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 }
 
                 await l7.Completed;
-                detail = $"requests={l7.Route.Requests}";
+                if (l7.Route.TlsProtocol is { } tls)
+                {
+                    detail = $"tls={tls} requests={l7.Route.Requests}";
+                }
+                else
+                {
+                    outcome = ConnectionOutcome.TlsFailed;
+                    detail = "the TLS handshake with the proxy did not complete";
+                }
+
                 return;
             }
 

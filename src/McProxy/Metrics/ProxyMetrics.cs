@@ -25,12 +25,12 @@ internal sealed class ProxyMetrics
         _active = factory.CreateGauge("mcproxy_connections_active", "Connections open now, by listener.", "listener");
         _ended = factory.CreateCounter(
             "mcproxy_connections_total",
-            "Connections ended, by listener and outcome (ok, limit, blocked_ip, blocked_cidr, blocked_country, blocked_rate, untrusted_proxy, bad_proxy_header, bad_hello, hello_timeout, no_route, backend_unreachable, idle_timeout, shutdown, reset, error).",
+            "Connections ended, by listener and outcome (ok, limit, blocked_ip, blocked_cidr, blocked_country, blocked_rate, untrusted_proxy, bad_proxy_header, bad_hello, hello_timeout, no_route, backend_unreachable, tls_failed, idle_timeout, shutdown, reset, error).",
             "listener",
             "outcome");
         _bytes = factory.CreateCounter(
             "mcproxy_bytes_total",
-            "Bytes relayed on L4 routes, by listener, route and direction (in: client to backend, out: backend to client).",
+            "Bytes relayed, by listener, route and direction (in: from the client, out: to the client; on L7 routes the client side's TLS bytes).",
             "listener",
             "route",
             "direction");

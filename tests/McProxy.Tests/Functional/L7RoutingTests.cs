@@ -308,4 +308,24 @@ public sealed class L7RoutingTests : IAsyncLifetime
         listener.Stop();
         return port;
     }
+
+    [Fact]
+    public async Task BehindUpstreamProxy_ProxyHeaderSource_IsTheForwardedClient()
+    {
+        await using var backend = await StartBackendAsync(BackendMode.Http1);
+        var toml = Config(backend).Replace("addr = \"127.0.0.1:0\"", "addr = \"127.0.0.1:0\"\nproxy_protocol = true\ntrusted_proxies = [\"127.0.0.1/32\"]", StringComparison.Ordinal);
+        await using var proxy = await TestProxy.StartAsync(toml, _directory);
+        var header = Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {proxy.EndPoint().Port}\r\n");
+        using var client = new HttpClient(L7TestClient.CreateHandler(proxy.EndPoint(), _certs, preamble: header));
+        using var request = new HttpRequestMessage(HttpMethod.Get, L7TestClient.Url(Hostname, proxy.EndPoint(), "/via-edge"));
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "198.51.100.77");
+
+        using var response = await client.SendAsync(request);
+
+        var echo = HttpTestBackend.ParseEcho(await response.Content.ReadAsStringAsync());
+        Assert.Equal("203.0.113.9", echo.Header("X-Forwarded-For"));
+        Assert.Equal("203.0.113.9", echo.Header("X-Real-IP"));
+        var line = await proxy.Log.WaitForAsync(e => e.Category == "McProxy.Access" && e.Get("Path") == "/via-edge");
+        Assert.StartsWith("203.0.113.9:", line.Get("Client"), StringComparison.Ordinal);
+    }
 }

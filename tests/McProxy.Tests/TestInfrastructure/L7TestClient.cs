@@ -20,7 +20,11 @@ public static class L7TestClient
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    public static SocketsHttpHandler CreateHandler(IPEndPoint proxy, TestCertificates certs, Action<X509Certificate?>? onCertificate = null)
+    /// <summary>
+    /// A handler dialling the proxy listener; with <paramref name="preamble"/>, each connection first sends those bytes
+    /// (a PROXY header, as an upstream proxy would).
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(IPEndPoint proxy, TestCertificates certs, Action<X509Certificate?>? onCertificate = null, byte[]? preamble = null)
         => new()
         {
             UseProxy = false,
@@ -32,6 +36,11 @@ public static class L7TestClient
                 try
                 {
                     await socket.ConnectAsync(proxy, cancellationToken);
+                    if (preamble is not null)
+                    {
+                        await socket.SendAsync(preamble, SocketFlags.None, cancellationToken);
+                    }
+
                     return new NetworkStream(socket, ownsSocket: true);
                 }
                 catch

@@ -1,13 +1,16 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Text;
 using McProxy.Config;
 using McProxy.Http.Forwarding;
 using McProxy.Http.Policies;
 using McProxy.Http.Tls;
 using McProxy.Metrics;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -39,6 +42,9 @@ internal sealed class L7Host : IAsyncDisposable
         var clients = new BackendClients(settings.ConnectTimeout, settings.IdleTimeout, logger);
 
         var builder = WebApplication.CreateSlimBuilder();
+        // Configured here only: an appsettings.json in the working directory or ASPNETCORE_* variables must not
+        // add endpoints or change limits of the server that terminates every L7 route.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton<IConnectionListenerFactory>(connections);
@@ -70,6 +76,19 @@ internal sealed class L7Host : IAsyncDisposable
                             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                         });
                     },
+                });
+                // Runs after the handshake: what the connection's access line reports (or tls_failed without it).
+                listen.Use(next => connection =>
+                {
+                    if (connection.Features.Get<IL7RouteFeature>() is L7RouteFeature route)
+                    {
+                        var tls = connection.Features.Get<ITlsHandshakeFeature>();
+                        var alpn = connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol;
+                        var alpnText = alpn is { IsEmpty: false } protocol ? Encoding.ASCII.GetString(protocol.Span) : "-";
+                        route.HandshakeCompleted($"{tls?.Protocol} {alpnText}");
+                    }
+
+                    return next(connection);
                 });
             });
         });
