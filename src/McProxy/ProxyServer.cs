@@ -92,7 +92,15 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             {
                 // A committed firewall change reaches the live firewall by a reload from the store.
                 var admin = new ProxyAdmin(server, server.ReloadFirewall);
-                server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+                try
+                {
+                    server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+                }
+                catch
+                {
+                    admin.Dispose();
+                    throw;
+                }
             }
 
             return server;

@@ -149,10 +149,4 @@ internal sealed partial class AdminServer : IAsyncDisposable
             }
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(300, LogLevel.Information, "Admin API serving on {EndPoint} ({Security})", EventName = "AdminServing")]
-        public static partial void Serving(ILogger logger, string endPoint, string security);
-    }
 }

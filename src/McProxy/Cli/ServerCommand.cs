@@ -39,7 +39,7 @@ internal sealed class ServerCommand : Command
         {
             server = await ProxyServer.StartAsync(config, loggerFactory, stop);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or System.Security.Cryptography.CryptographicException)
         {
             await stderr.WriteLineAsync($"mc-proxy: could not start: {e.Message}");
             return ExitCodes.Failed;
