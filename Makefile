@@ -4,7 +4,7 @@ CONFIGURATION ?= Release
 SOLUTION := McProxy.slnx
 IMAGE ?= mc-proxy
 
-.PHONY: help all build format format-fix test mc-proxy mcproxyctl docker devserver clean
+.PHONY: help all build format format-fix test mc-proxy mcproxyctl docker devserver bench bench-quick bench-micro loadgen clean
 
 help:
 	@echo "make mc-proxy   build the server executable at ./mc-proxy"
@@ -14,6 +14,9 @@ help:
 	@echo "make test       run every test"
 	@echo "make all        format check, build and tests (what CI runs)"
 	@echo "make format-fix apply the code style"
+	@echo "make bench      mc-proxy against HAProxy and nginx (about 10 min; BENCH_* settings in bench/run.sh)"
+	@echo "make bench-quick the same, one short run of each figure (about 2 min)"
+	@echo "make bench-micro BenchmarkDotNet micro-benchmarks of the parsers and lookups"
 
 all: format build test
 
@@ -43,6 +46,20 @@ docker:
 
 devserver: mc-proxy
 	scripts/devserver.sh
+
+loadgen:
+	$(DOTNET) publish bench/McProxy.LoadGen/McProxy.LoadGen.csproj -c Release -o out/loadgen --nologo -v quiet
+
+bench: mc-proxy loadgen
+	bench/install-peers.sh
+	bench/run.sh
+
+bench-quick: mc-proxy loadgen
+	bench/install-peers.sh
+	BENCH_QUICK=1 bench/run.sh
+
+bench-micro:
+	$(DOTNET) run --project bench/McProxy.Benchmarks -c Release -- --filter '*' $(BENCH_MICRO_ARGS)
 
 clean:
 	rm -rf out mc-proxy mcproxyctl

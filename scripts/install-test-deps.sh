@@ -8,6 +8,11 @@ for pair in openssl:openssl curl:curl systemd-analyze:systemd shellcheck:shellch
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || needed+=("$pkg")
 done
+# Daemons live in /usr/sbin, often not on a non-root PATH: look there too.
+for pair in haproxy:haproxy; do
+  cmd=${pair%%:*}; pkg=${pair##*:}
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || needed+=("$pkg")
+done
 if [ ${#needed[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using McProxy.Admin;
 using McProxy.Config;
 using McProxy.Firewall;
 using McProxy.Http.Hosting;
@@ -20,8 +21,10 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<ProxyListener> _listeners = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _firewallReload = new();
     private MetricsServer? _metricsServer;
     private L7Host? _l7Host;
+    private AdminServer? _adminServer;
     private int _stopped;
 
     private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, ILogger logger)
@@ -35,12 +38,17 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
     public ProxyStore Store { get; }
 
+    public ProxyConfig Config => _config;
+
     public ProxyServices Services { get; }
 
     public DateTimeOffset StartedAt { get; }
 
     /// <summary>Where /metrics is served, when [metrics] is configured.</summary>
     public System.Net.IPEndPoint? MetricsEndPoint => _metricsServer?.EndPoint;
+
+    /// <summary>Where the admin API is served, when [grpc] is configured.</summary>
+    public System.Net.EndPoint? AdminEndPoint => _adminServer?.EndPoint;
 
     public IReadOnlyList<ListenerState> Listeners => _listeners.ConvertAll(l => l.State);
 
@@ -80,6 +88,13 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             }
 
             server.Run();
+            if (config.Grpc is { } grpc)
+            {
+                // Firewall rules reach the live firewall through the store; the admission branch adds the reload.
+                var admin = new ProxyAdmin(server, () => { });
+                server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+            }
+
             return server;
         }
         catch
@@ -105,7 +120,13 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     /// </summary>
     public void ReloadFirewall()
     {
-        var rules = Services.Firewall.Update(Store.FirewallRules.List());
+        FirewallRuleSet rules;
+        // Serialized: two reloads racing could otherwise swap in the older read last.
+        lock (_firewallReload)
+        {
+            rules = Services.Firewall.Update(Store.FirewallRules.List());
+        }
+
         foreach (var error in rules.Errors)
         {
             Log.FirewallRuleIgnored(_logger, error);
@@ -171,6 +192,12 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
             return;
+        }
+
+        // No admin changes while draining, and the socket file goes with the server.
+        if (_adminServer is not null)
+        {
+            await _adminServer.DisposeAsync();
         }
 
         foreach (var listener in _listeners)

@@ -9,4 +9,7 @@ internal static class ExitCodes
 
     /// <summary>The config is invalid or the command line is wrong; nothing was started or written.</summary>
     public const int BadConfig = 2;
+
+    /// <summary>`status`: the running server could not be reached through [grpc].</summary>
+    public const int Unreachable = 3;
 }

@@ -13,6 +13,7 @@ internal static class McProxyCli
         var root = new RootCommand("mc-proxy: a TLS SNI proxy and router")
         {
             new ServerCommand(stdout, stderr, stop),
+            new StatusCommand(stdout, stderr),
             new SnapshotCommand(stdout, stderr),
         };
         var result = root.Parse(args);

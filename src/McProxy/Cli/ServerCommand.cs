@@ -73,11 +73,14 @@ internal sealed class ServerCommand : Command
     {
         builder.SetMinimumLevel(level);
 
-        // Kestrel and ASP.NET Core (the L7 path) log each request and connection at Information and below; mc-proxy
-        // writes its own access lines, so framework categories stay at Warning unless [log] level asks for less.
+        // Kestrel, ASP.NET Core, YARP and gRPC (the L7 path, the admin API) log each request and connection at
+        // Information and below; mc-proxy writes its own access lines, so framework categories stay at Warning
+        // unless [log] level asks for less.
         var framework = level > LogLevel.Warning ? level : LogLevel.Warning;
-        builder.AddFilter("Microsoft", framework);
-        builder.AddFilter("System", framework);
+        foreach (var category in (string[])["Microsoft", "System", "Yarp", "Grpc"])
+        {
+            builder.AddFilter(category, framework);
+        }
         builder.AddJsonConsole(options =>
         {
             options.UseUtcTimestamp = true;

@@ -13,6 +13,7 @@ internal sealed class SnapshotCommand : Command
         var configOption = McProxyCli.ConfigOption();
         var keepOption = new Option<int?>("--keep")
         {
+            HelpName = "N",
             Description = "After writing, delete all but the N newest snapshots in the backups directory (default: delete none)",
         };
         Options.Add(configOption);

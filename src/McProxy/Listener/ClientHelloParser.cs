@@ -23,6 +23,12 @@ internal static class ClientHelloParser
     private const ushort ExtensionAlpn = 16;
     private const int MaxAlpnProtocols = 16;
 
+    /// <summary>
+    /// The ALPN lists nearly every client sends, shared so that parsing them allocates nothing. Callers treat
+    /// <see cref="ClientHelloInfo.Alpn"/> as read-only.
+    /// </summary>
+    private static readonly string[][] CommonAlpnLists = [["h2", "http/1.1"], ["http/1.1"], ["h2"], ["acme-tls/1"]];
+
     public static HelloParseResult TryParse(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
@@ -304,7 +310,7 @@ internal static class ClientHelloParser
             return false;
         }
 
-        hostName = new string(chars);
+        hostName = ServerNameCache.Get(chars);
         return true;
     }
 
@@ -334,6 +340,12 @@ internal static class ClientHelloParser
             return $"more than {MaxAlpnProtocols} ALPN protocols";
         }
 
+        if (CommonList(list, count) is { } common)
+        {
+            protocols = common;
+            return null;
+        }
+
         protocols = new string[count];
         var listReader = new SpanReader(list);
         for (var i = 0; i < count; i++)
@@ -343,5 +355,54 @@ internal static class ClientHelloParser
         }
 
         return null;
+    }
+
+    /// <summary>The shared array equal to the wire list of <paramref name="count"/> protocols, if it is a common one.</summary>
+    private static string[]? CommonList(ReadOnlySpan<byte> list, int count)
+    {
+        foreach (var common in CommonAlpnLists)
+        {
+            if (common.Length != count)
+            {
+                continue;
+            }
+
+            var reader = new SpanReader(list);
+            var equal = true;
+            foreach (var expected in common)
+            {
+                reader.TryReadVector8(out var protocol);
+                if (!IsAscii(protocol, expected))
+                {
+                    equal = false;
+                    break;
+                }
+            }
+
+            if (equal)
+            {
+                return common;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsAscii(ReadOnlySpan<byte> bytes, string text)
+    {
+        if (bytes.Length != text.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] != text[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using McProxy.Tests.TestInfrastructure;
 
@@ -85,6 +86,101 @@ public sealed class MetricsTests : IDisposable
 
         Assert.Equal(1, scrape.Value("mcproxy_connections_active", ("listener", "127.0.0.1:0")));
         Assert.True(scrape.Value("mcproxy_bytes_total", ("route", "open.example.test"), ("direction", "out")) > 0, "bytes are counted while the connection is open");
+    }
+
+    [Fact]
+    public async Task Scrape_AfterEveryKindOfTraffic_CountsEachWithItsLabels()
+    {
+        var directory = TestProxy.CreateTempDirectory();
+        var pem = PemFiles.Write(_certs.IssueServer("web.example.test"), directory, "web");
+        await using var l4Backend = new TlsBackend("metered", _certs.IssueServer("metered.example.test"));
+        await using var httpBackend = await HttpTestBackend.StartAsync(BackendMode.Http1);
+        await using var proxy = await TestProxy.StartAsync($"""
+            [[listeners]]
+            addr = "127.0.0.1:0"
+              [[listeners.routes]]
+              hostname = "metered.example.test"
+              backend = "{l4Backend.Address}"
+              [[listeners.routes]]
+              hostname = "web.example.test"
+              backend = "{httpBackend.Address}"
+              mode = "l7"
+              tls_cert = "{pem.Cert}"
+              tls_key = "{pem.Key}"
+                [[listeners.routes.l7_policies]]
+                type = "block_user_agent"
+                value = "BadBot"
+            [[listeners]]
+            addr = "[::1]:0"
+              [[listeners.routes]]
+              hostname = "metered.example.test"
+              backend = "{l4Backend.Address}"
+            [firewall]
+            blocked_ips = ["::1"]
+            [metrics]
+            addr = "127.0.0.1:0"
+            """, directory);
+        var v4 = ("listener", "127.0.0.1:0");
+        var v6 = ("listener", "[::1]:0");
+        var web = ("route", "web.example.test");
+
+        // An L4 connection relayed end to end.
+        await using (var client = await TlsTestClient.ConnectAsync(proxy.EndPoint(), "metered.example.test", _certs))
+        {
+            await client.ReadUntilAsync("\n");
+            await client.WriteAsync("ping\n");
+            await client.ReadUntilAsync("ping\n");
+            await client.CloseGracefullyAsync();
+        }
+
+        await proxy.Log.WaitForAccessAsync("ok");
+
+        // Two L7 requests on one connection: one forwarded, one answered 403 by the policy.
+        using (var http = L7TestClient.Create(proxy.EndPoint(), _certs, HttpVersion.Version20))
+        {
+            using var allowed = await http.GetAsync(L7TestClient.Url("web.example.test", proxy.EndPoint(), "/allowed"));
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            using var request = new HttpRequestMessage(HttpMethod.Get, L7TestClient.Url("web.example.test", proxy.EndPoint(), "/blocked"));
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            request.Headers.UserAgent.ParseAdd("BadBot/1.0");
+            using var blocked = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        }
+
+        // A firewall block (the ::1 listener's client is ::1) and a bad ClientHello.
+        Assert.Equal(("reset", 0), await RawClient.SendAndReadEndAsync(proxy.EndPoint("[::1]:0"), ClientHelloBuilder.Build("metered.example.test")));
+        await proxy.Log.WaitForAccessAsync("blocked_ip");
+        using (var bad = await RawClient.ConnectAsync(proxy.EndPoint()))
+        {
+            await bad.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray(), SocketFlags.None);
+            await RawClient.ReadToEndAsync(bad, TimeSpan.FromSeconds(10));
+        }
+
+        await proxy.Log.WaitForAccessAsync("bad_hello");
+
+        // The L7 connection's own line comes when Kestrel lets go of it (after the client closed it).
+        await proxy.Log.WaitForAsync(_ => proxy.Log.Access.Count(e => e.Get("Outcome") == "ok") >= 2, TimeSpan.FromSeconds(30));
+        var after = await PrometheusScrape.GetAsync(proxy.Server.MetricsEndPoint!);
+
+        Assert.Equal(3, after.Value("mcproxy_connections_accepted_total", v4));
+        Assert.Equal(1, after.Value("mcproxy_connections_accepted_total", v6));
+        Assert.Equal(0, after.Value("mcproxy_connections_active", v4));
+        Assert.Equal(0, after.Value("mcproxy_connections_active", v6));
+        Assert.Equal(2, after.Value("mcproxy_connections_total", v4, ("outcome", "ok")));
+        Assert.Equal(1, after.Value("mcproxy_connections_total", v4, ("outcome", "bad_hello")));
+        Assert.Equal(1, after.Value("mcproxy_connections_total", v6, ("outcome", "blocked_ip")));
+        Assert.Equal(1, after.Value("mcproxy_firewall_blocks_total", ("reason", "ip")));
+        Assert.Equal(1, after.Value("mcproxy_http_requests_total", v4, web, ("code", "2xx")));
+        Assert.Equal(1, after.Value("mcproxy_http_requests_total", v4, web, ("code", "4xx")));
+        Assert.Equal(2, after.Value("mcproxy_http_request_duration_seconds_count", web));
+        Assert.Equal(1, after.Value("mcproxy_l7_policy_blocks_total", web, ("type", "block_user_agent")));
+        Assert.True(after.Value("mcproxy_bytes_total", v4, ("route", "metered.example.test"), ("direction", "out")) > 0);
+        Assert.Equal(1, httpBackend.Requests);
+
+        // Nothing per client: no label carries an address.
+        Assert.DoesNotContain(after.Samples, s => s.Labels.Values.Any(v => v.StartsWith("127.0.0.1:", StringComparison.Ordinal) && v != "127.0.0.1:0"));
+        Assert.DoesNotContain(after.Samples, s => s.Labels.Values.Any(v => v == "::1"));
     }
 
     public void Dispose() => _certs.Dispose();

@@ -143,6 +143,31 @@ public sealed class ProxyProtocolInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeaderNeverCompleted_IsClosedAtHelloTimeout_AndTheServerGoesOn()
+    {
+        await using var proxy = await TestProxy.StartAsync($"""
+            [[listeners]]
+            addr = "127.0.0.1:0"
+            proxy_protocol = true
+            trusted_proxies = ["127.0.0.1"]
+              [[listeners.routes]]
+              hostname = "app.example.test"
+              backend = "{_backend.Address}"
+            [proxy]
+            hello_timeout = "1s"
+            """);
+
+        // Half a header, then silence: the one deadline for header and ClientHello closes it (a FIN, not a reset).
+        Assert.Equal(("eof", 0), await RawClient.SendAndReadEndAsync(proxy.EndPoint(), "PROXY TCP4 192.0.2.1 "u8.ToArray()));
+
+        var access = await proxy.Log.WaitForAccessAsync("hello_timeout");
+        Assert.Equal("127.0.0.1", IPEndPoint.Parse(access.Get("Client")!).Address.ToString());
+        var tls = await TlsTestClient.ConnectAsync(proxy.EndPoint(), "app.example.test", _certs, preamble: V1("192.0.2.2", 2));
+        Assert.Equal("hello from origin sni=app.example.test\n", await tls.ReadUntilAsync("\n"));
+        await tls.CloseGracefullyAsync();
+    }
+
+    [Fact]
     public async Task HeaderSource_IsWhatTheFirewallChecks()
     {
         Assert.Equal(("reset", 0), await RawClient.SendAndReadEndAsync(_proxy.EndPoint(Trusting), [.. V1("203.0.113.66", 40009), .. ClientHelloBuilder.Build("app.example.test")]));

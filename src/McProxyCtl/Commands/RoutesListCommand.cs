@@ -1,0 +1,61 @@
+using System.CommandLine;
+using McProxy.Client;
+using McProxy.Client.V1;
+
+namespace McProxyCtl.Commands;
+
+/// <summary>`mcproxyctl routes list [--listener ADDR]`.</summary>
+internal sealed class RoutesListCommand : CtlCommand
+{
+    private readonly Option<string> _listener = RoutesCommand.ListenerOption(required: false);
+
+    public RoutesListCommand(GlobalOptions globals, CtlContext context)
+        : base("list", "List the routes of one listener, or of all", globals, context)
+        => Options.Add(_listener);
+
+    protected override async Task ExecuteAsync(ParseResult result, McProxyClient client, bool json, CancellationToken cancellationToken)
+    {
+        var routes = await client.ListRoutesAsync(result.GetValue(_listener), cancellationToken);
+        if (json)
+        {
+            var response = new ListRoutesResponse();
+            response.Routes.AddRange(routes);
+            await WriteJsonAsync(response);
+            return;
+        }
+
+        var table = new TableWriter("LISTENER", "HOSTNAME", "MODE", "BACKEND", "POLICIES", "OPTIONS");
+        foreach (var route in routes)
+        {
+            table.Add(route.ListenerAddr, route.Hostname, route.Mode, route.Backend, route.L7Policies.Count.ToString(), Describe(route));
+        }
+
+        await table.WriteAsync(Context.Out);
+    }
+
+    private static string Describe(Route route)
+    {
+        var options = new List<string>();
+        if (route.TlsCert.Length > 0)
+        {
+            options.Add($"cert={route.TlsCert}");
+        }
+
+        if (route.BackendTls)
+        {
+            options.Add(route.BackendCa.Length > 0 ? $"backend-tls(ca={route.BackendCa})" : "backend-tls");
+        }
+
+        if (route.BackendH2C)
+        {
+            options.Add("h2c");
+        }
+
+        if (route.SendProxyProtocol)
+        {
+            options.Add("proxy-protocol");
+        }
+
+        return options.Count == 0 ? "-" : string.Join(',', options);
+    }
+}
