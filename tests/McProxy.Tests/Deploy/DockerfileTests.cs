@@ -15,10 +15,11 @@ public sealed partial class DockerfileTests
         .Where(l => l.Length > 0 && !l.StartsWith('#'))
         .ToArray();
 
+    // --no-print-directory: under `make test` the inherited MAKELEVEL makes make announce its directory.
     [Fact]
     public async Task MakeDocker_BuildsDeployDockerfileFromTheRepositoryRoot()
     {
-        var result = await ProcessRunner.RunAsync("make", ["-n", "docker"]);
+        var result = await ProcessRunner.RunAsync("make", ["--no-print-directory", "-n", "docker"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("docker build -f deploy/Dockerfile -t mc-proxy .", result.Stdout.Trim());
@@ -33,7 +34,7 @@ public sealed partial class DockerfileTests
         // Where `make mc-proxy` publishes is where the runtime stage copies from.
         foreach (var (target, name) in new[] { ("mc-proxy", "mc-proxy"), ("mcproxyctl", "mcproxyctl") })
         {
-            var dryRun = await ProcessRunner.RunAsync("make", ["-n", target]);
+            var dryRun = await ProcessRunner.RunAsync("make", ["--no-print-directory", "-n", target]);
             Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
             var output = PublishOutput().Match(dryRun.Stdout);
             Assert.True(output.Success, dryRun.Stdout);
