@@ -31,14 +31,14 @@ internal static class FirewallRuleValidator
 
                 return (StoredFirewallRule.Ip, address.ToString());
             case StoredFirewallRule.Cidr:
-                if (!value.Contains('/', StringComparison.Ordinal) || !IpRanges.TryParse(value, out var network))
+                if (!IpRanges.TryParseCidr(value, out var network))
                 {
                     throw AdminErrors.InvalidArgument("rule.value", $"\"{value}\" is not a CIDR such as \"203.0.113.0/24\" (host bits must be zero)");
                 }
 
                 return (StoredFirewallRule.Cidr, network.ToString());
             case StoredFirewallRule.Country:
-                if (value.Length != 2 || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]))
+                if (!IpRanges.TryParseCountry(value, out var country))
                 {
                     throw AdminErrors.InvalidArgument("rule.value", $"\"{value}\" is not an ISO 3166-1 alpha-2 country code such as \"CN\"");
                 }
@@ -48,7 +48,7 @@ internal static class FirewallRuleValidator
                     throw AdminErrors.FailedPrecondition("rule.type", "country rules need [firewall] geoip_db in the config");
                 }
 
-                return (StoredFirewallRule.Country, value.ToUpperInvariant());
+                return (StoredFirewallRule.Country, country);
             default:
                 throw AdminErrors.InvalidArgument("rule.type", $"\"{rule.Type}\" is not \"ip\", \"cidr\" or \"country\"");
         }

@@ -35,7 +35,7 @@ internal static class FirewallConfigReader
         var cidrs = new List<string>(blockedCidrs.Count);
         for (var i = 0; i < blockedCidrs.Count; i++)
         {
-            if (blockedCidrs[i].Contains('/', StringComparison.Ordinal) && IpRanges.TryParse(blockedCidrs[i], out var network))
+            if (IpRanges.TryParseCidr(blockedCidrs[i], out var network))
             {
                 cidrs.Add(network.ToString());
             }
@@ -48,14 +48,13 @@ internal static class FirewallConfigReader
         var countries = new List<string>(blockedCountries.Count);
         for (var i = 0; i < blockedCountries.Count; i++)
         {
-            var code = blockedCountries[i];
-            if (code.Length == 2 && char.IsAsciiLetter(code[0]) && char.IsAsciiLetter(code[1]))
+            if (IpRanges.TryParseCountry(blockedCountries[i], out var code))
             {
-                countries.Add(code.ToUpperInvariant());
+                countries.Add(code);
             }
             else
             {
-                section.Error($"blocked_countries[{i}]", $"\"{code}\" is not an ISO 3166-1 alpha-2 country code such as \"CN\"");
+                section.Error($"blocked_countries[{i}]", $"\"{blockedCountries[i]}\" is not an ISO 3166-1 alpha-2 country code such as \"CN\"");
             }
         }
 

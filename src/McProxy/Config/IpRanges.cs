@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace McProxy.Config;
 
 /// <summary>
-/// Strict parsing of the addresses and CIDRs an operator writes. Stricter than <see cref="IPAddress.TryParse(string, out IPAddress)"/>,
+/// Strict parsing of the addresses, CIDRs and country codes an operator writes (config, firewall rules, admin API). Stricter than <see cref="IPAddress.TryParse(string, out IPAddress)"/>,
 /// which takes "1.2.3" as 1.2.0.3: a typo in a block list must be an error, not a rule for another address.
 /// </summary>
 internal static class IpRanges
@@ -33,6 +33,21 @@ internal static class IpRanges
 
         network = new IPNetwork(ClearHostBits(address, prefix), prefix);
         return network.BaseAddress.Equals(address);
+    }
+
+    /// <summary>A CIDR with its prefix written out ("203.0.113.0/24"), as a firewall rule takes it; host bits must be zero.</summary>
+    public static bool TryParseCidr(string text, out IPNetwork network)
+    {
+        network = default;
+        return text.Contains('/', StringComparison.Ordinal) && TryParse(text, out network);
+    }
+
+    /// <summary>An ISO 3166-1 alpha-2 country code, upper-cased ("cn" becomes "CN").</summary>
+    public static bool TryParseCountry(string text, out string code)
+    {
+        var valid = text.Length == 2 && char.IsAsciiLetter(text[0]) && char.IsAsciiLetter(text[1]);
+        code = valid ? text.ToUpperInvariant() : "";
+        return valid;
     }
 
     /// <summary>A dotted-quad IPv4 address or an IPv6 address; an IPv4-mapped IPv6 address becomes its IPv4 address.</summary>

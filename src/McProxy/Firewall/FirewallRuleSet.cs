@@ -64,7 +64,7 @@ internal sealed class FirewallRuleSet
                 case StoredFirewallRule.Ip when IpRanges.TryParseAddress(rule.Value, out var address):
                     ips.Add(IpKey.Get(address));
                     break;
-                case StoredFirewallRule.Cidr when rule.Value.Contains('/', StringComparison.Ordinal) && IpRanges.TryParse(rule.Value, out var network):
+                case StoredFirewallRule.Cidr when IpRanges.TryParseCidr(rule.Value, out var network):
                     if (network.BaseAddress.AddressFamily == AddressFamily.InterNetwork && IpKey.TryGetIPv4(network.BaseAddress, out var v4Network))
                     {
                         v4.Add((network.PrefixLength, v4Network));
@@ -75,10 +75,10 @@ internal sealed class FirewallRuleSet
                     }
 
                     break;
-                case StoredFirewallRule.Country when rule.Value.Length == 2 && char.IsAsciiLetter(rule.Value[0]) && char.IsAsciiLetter(rule.Value[1]):
+                case StoredFirewallRule.Country when IpRanges.TryParseCountry(rule.Value, out var country):
                     if (canMatchCountries)
                     {
-                        countries.Add(rule.Value.ToUpperInvariant());
+                        countries.Add(country);
                     }
                     else
                     {
