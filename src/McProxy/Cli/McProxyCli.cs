@@ -1,4 +1,5 @@
 using System.CommandLine;
+using McProxy.Config;
 
 namespace McProxy.Cli;
 
@@ -25,4 +26,18 @@ internal static class McProxyCli
         Description = "Path to the TOML config, e.g. /srv/mc-proxy/mc-proxy.toml",
         Required = true,
     };
+
+    /// <summary>The config at <paramref name="path"/>, or null after writing every error to <paramref name="stderr"/>.</summary>
+    public static async Task<ProxyConfig?> LoadConfigAsync(string path, TextWriter stderr)
+    {
+        try
+        {
+            return ConfigLoader.Load(path);
+        }
+        catch (ConfigException e)
+        {
+            await stderr.WriteLineAsync(e.Message);
+            return null;
+        }
+    }
 }

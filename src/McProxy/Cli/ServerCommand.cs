@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using McProxy.Config;
 using Microsoft.Extensions.Logging.Console;
 
 namespace McProxy.Cli;
@@ -18,14 +17,8 @@ internal sealed class ServerCommand : Command
 
     private static async Task<int> RunAsync(string configPath, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {
-        ProxyConfig config;
-        try
+        if (await McProxyCli.LoadConfigAsync(configPath, stderr) is not { } config)
         {
-            config = ConfigLoader.Load(configPath);
-        }
-        catch (ConfigException e)
-        {
-            await stderr.WriteLineAsync(e.Message);
             return ExitCodes.BadConfig;
         }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using McProxy.Config;
 using McProxy.Store;
 
 namespace McProxy.Cli;
@@ -30,14 +29,8 @@ internal sealed class SnapshotCommand : Command
             return ExitCodes.BadConfig;
         }
 
-        ProxyConfig config;
-        try
+        if (await McProxyCli.LoadConfigAsync(configPath, stderr) is not { } config)
         {
-            config = ConfigLoader.Load(configPath);
-        }
-        catch (ConfigException e)
-        {
-            await stderr.WriteLineAsync(e.Message);
             return ExitCodes.BadConfig;
         }
 

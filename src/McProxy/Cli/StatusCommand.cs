@@ -31,14 +31,8 @@ internal sealed class StatusCommand : Command
 
     private static async Task<int> RunAsync(string configPath, string? ca, string? cert, string? key, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        ProxyConfig config;
-        try
+        if (await McProxyCli.LoadConfigAsync(configPath, stderr) is not { } config)
         {
-            config = ConfigLoader.Load(configPath);
-        }
-        catch (ConfigException e)
-        {
-            await stderr.WriteLineAsync(e.Message);
             return ExitCodes.BadConfig;
         }
 
