@@ -36,21 +36,23 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
             // An exception before the response started becomes Kestrel's 500.
             var status = failed && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
             var hostname = route.Route.Hostname;
-            metrics.HttpRequests.WithLabels(route.Listener.Addr, hostname, StatusClass(status)).Inc();
-            metrics.HttpRequestDuration.WithLabels(hostname).Observe(elapsed.TotalSeconds);
-            Log.Request(
-                accessLogger,
-                route.Listener.Addr,
-                route.ClientEndPoint.ToString(),
-                context.Request.Host.Value ?? "",
-                hostname,
-                context.Request.Method,
-                context.Request.Path.Value ?? "",
-                context.Request.Protocol,
-                status,
-                (long)elapsed.TotalMilliseconds,
-                Detail(context, failed),
-                route.ConnectionId);
+            (route.HttpMetrics ??= metrics.ForHttpRoute(route.Listener.Addr, hostname)).Request(status, elapsed);
+            if (accessLogger.IsEnabled(LogLevel.Information))
+            {
+                Log.Request(
+                    accessLogger,
+                    route.Listener.Addr,
+                    route.ClientEndPoint.ToString(),
+                    context.Request.Host.Value ?? "",
+                    hostname,
+                    context.Request.Method,
+                    context.Request.Path.Value ?? "",
+                    context.Request.Protocol,
+                    status,
+                    (long)elapsed.TotalMilliseconds,
+                    Detail(context, failed),
+                    route.ConnectionId);
+            }
         }
     }
 
@@ -73,15 +75,6 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
 
         return context.RequestAborted.IsCancellationRequested ? "aborted" : "";
     }
-
-    private static string StatusClass(int status) => status switch
-    {
-        >= 100 and < 200 => "1xx",
-        >= 200 and < 300 => "2xx",
-        >= 300 and < 400 => "3xx",
-        >= 400 and < 500 => "4xx",
-        _ => "5xx",
-    };
 
     private static partial class Log
     {

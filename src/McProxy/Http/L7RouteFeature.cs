@@ -1,5 +1,6 @@
 using System.Net;
 using McProxy.Listener;
+using McProxy.Metrics;
 
 namespace McProxy.Http;
 
@@ -18,6 +19,9 @@ internal sealed class L7RouteFeature(long connectionId, ListenerState listener, 
     public RouteEntry Route { get; } = route;
 
     public IPEndPoint ClientEndPoint { get; } = clientEndPoint;
+
+    /// <summary>The route's request instruments, resolved at the connection's first request.</summary>
+    public HttpRouteMetrics? HttpMetrics { get; set; }
 
     /// <summary>Requests served on this connection so far, for the connection's access-log line.</summary>
     public int Requests => Volatile.Read(ref _requests);

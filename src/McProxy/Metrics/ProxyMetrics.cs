@@ -16,11 +16,14 @@ internal sealed class ProxyMetrics
     private readonly Counter _bytes;
     private readonly Histogram _helloWait;
     private readonly ConcurrentDictionary<string, ListenerMetrics> _listeners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Listener, string Route), HttpRouteMetrics> _httpRoutes = new();
 
     public ProxyMetrics()
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        // Exemplars would read the current trace context at every increment; mc-proxy starts no traces.
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         _accepted = factory.CreateCounter("mcproxy_connections_accepted_total", "Connections accepted, by listener.", "listener");
         _active = factory.CreateGauge("mcproxy_connections_active", "Connections open now, by listener.", "listener");
         _ended = factory.CreateCounter(
@@ -76,6 +79,10 @@ internal sealed class ProxyMetrics
     public Histogram HttpRequestDuration { get; }
 
     public Counter PolicyBlocks { get; }
+
+    /// <summary>The request instruments of an L7 route on a listener, resolved once and shared by its connections.</summary>
+    public HttpRouteMetrics ForHttpRoute(string listener, string route)
+        => _httpRoutes.GetOrAdd((listener, route), key => new HttpRouteMetrics(HttpRequests, HttpRequestDuration, key.Listener, key.Route));
 
     /// <summary>The instruments of one listener, with their label children resolved once.</summary>
     public ListenerMetrics ForListener(string listener)

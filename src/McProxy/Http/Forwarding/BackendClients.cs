@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -43,8 +42,9 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = connectTimeout,
-            // Trace context is the client's business; the proxy adds none of its own.
-            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+            // Trace context is the client's business; the proxy adds none of its own. Null (not a no-output
+            // propagator) also leaves out the per-request diagnostics stage.
+            ActivityHeadersPropagator = null,
         };
         if (kind.Tls)
         {
