@@ -74,6 +74,10 @@ internal sealed class ServerCommand : Command
         {
             builder.AddFilter(category, framework);
         }
+
+        // ASP.NET Core's request start/stop lines duplicate mc-proxy's own; while that category is enabled at all,
+        // hosting also starts an Activity and a log scope for every L7 request, which no one reads.
+        builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.AddJsonConsole(options =>
         {
             options.UseUtcTimestamp = true;

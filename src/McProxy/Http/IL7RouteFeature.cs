@@ -18,4 +18,7 @@ internal interface IL7RouteFeature
 
     /// <summary>The real client: the peer, or the source in its PROXY header. Never a client-supplied header.</summary>
     IPEndPoint ClientEndPoint { get; }
+
+    /// <summary>The address of <see cref="ClientEndPoint"/> as text, formatted once per connection.</summary>
+    string ClientAddress { get; }
 }

@@ -20,6 +20,8 @@ internal sealed class L7RouteFeature(long connectionId, ListenerState listener, 
 
     public IPEndPoint ClientEndPoint { get; } = clientEndPoint;
 
+    public string ClientAddress => field ??= ClientEndPoint.Address.ToString();
+
     /// <summary>The route's request instruments, resolved at the connection's first request.</summary>
     public HttpRouteMetrics? HttpMetrics { get; set; }
 

@@ -18,7 +18,7 @@ namespace McProxy.Listener;
 /// the backend, replay the sniffed bytes (after a PROXY v2 header, when the route sends one) and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
 /// which calls <see cref="Abort"/>; closing the sockets is what wakes the pending operation.
 /// </summary>
-internal sealed partial class ProxyConnection : IThreadPoolWorkItem
+internal sealed partial class ProxyConnection
 {
     private const int PhaseHandshake = 0;
     private const int PhaseConnecting = 1;
@@ -57,8 +57,6 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
     /// <summary>The byte counters of the route this connection was given; set before relaying starts.</summary>
     public RouteMetrics? RouteMetrics { get; private set; }
-
-    public void Execute() => _ = RunAsync();
 
     public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace McProxy.Listener;
 
 /// <summary>
-/// A listening socket and its accept loop. Each accepted socket is handed to the thread pool as a
-/// <see cref="ProxyConnection"/>, so a slow handshake never delays the next accept. Accept errors are sorted:
+/// A listening socket and its accept loop. Each accepted socket starts its <see cref="ProxyConnection"/> on the
+/// accepting thread, which runs it only until its first read waits (admission checks, then the ClientHello read):
+/// a slow handshake never delays the next accept, and no thread-pool wake-up is paid per connection. Accept errors are sorted:
 /// the listener closing ends the loop; a client that gave up is ignored; running out of descriptors or memory
 /// backs off and retries, so a burst never kills the listener.
 /// </summary>
@@ -85,7 +86,7 @@ internal sealed partial class ProxyListener : IDisposable
             }
 
             client.NoDelay = true;
-            ThreadPool.UnsafeQueueUserWorkItem(new ProxyConnection(_services, _state, client), preferLocal: false);
+            _ = new ProxyConnection(_services, _state, client).RunAsync();
         }
     }
 

@@ -20,6 +20,7 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
     private const string XForwardedHost = "X-Forwarded-Host";
     private const string XRealIp = "X-Real-IP";
     private const string Forwarded = "Forwarded";
+    private const string HostHeader = "Host";
 
     private ForwardedHeadersTransformer()
     {
@@ -35,10 +36,15 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
         headers.Remove(XRealIp);
         headers.Remove(Forwarded);
 
-        var client = httpContext.Features.GetRequiredFeature<IL7RouteFeature>().ClientEndPoint.Address.ToString();
+        var client = httpContext.Features.GetRequiredFeature<IL7RouteFeature>().ClientAddress;
         headers.TryAddWithoutValidation(XForwardedFor, client);
         headers.TryAddWithoutValidation(XRealIp, client);
         headers.TryAddWithoutValidation(XForwardedProto, "https");
-        headers.Host = httpContext.Request.Host.Value;
+        // Kestrel has validated the Host it received; parsing it again into the typed property costs per request.
+        headers.Remove(HostHeader);
+        if (httpContext.Request.Host.Value is { Length: > 0 } host)
+        {
+            headers.TryAddWithoutValidation(HostHeader, host);
+        }
     }
 }
