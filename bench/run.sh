@@ -23,7 +23,7 @@
 #   BENCH_NICE [-20]         nice level of everything the benchmark runs: on a machine shared with builds, the
 #                            proxies and tools would otherwise get a small, varying share of their CPUs, and a
 #                            proxy with more threads a larger share than a single-threaded one
-#   BENCH_WARMUP [5]         seconds of each kind of load every proxy gets before anything is measured
+#   BENCH_WARMUP [20]        seconds of each kind of load every proxy gets before anything is measured
 #   BENCH_MCPROXY_ENV        extra environment for mc-proxy, e.g. "DOTNET_gcServer=1", to try runtime settings
 #   BENCH_NO_REPORT=1        keep the raw figures only (no results file, no README change)
 set -euo pipefail
@@ -40,7 +40,7 @@ direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
 latency_rate=${BENCH_LATENCY_RATE:-2000}
 nice_level=${BENCH_NICE:--20}
-warmup=${BENCH_WARMUP:-$([[ $quick == 1 ]] && echo 1 || echo 5)}
+warmup=${BENCH_WARMUP:-$([[ $quick == 1 ]] && echo 1 || echo 20)}
 
 case $workers in
   1) proxy_cpus=1 tool_cpus=0 ;;
@@ -395,9 +395,9 @@ wrk_result() {
 }
 
 # Warm every proxy up before anything is measured: a deployed proxy is warm. mc-proxy needs it most: .NET
-# compiles hot methods again, optimised, in the background (tiered compilation and PGO), and on a busy CPU
-# that takes seconds of load; measured 10 s after start, its L7 path still ran unoptimised code at twice the
-# CPU per request of a fully compiled one (DOTNET_TieredCompilation=0).
+# compiles hot methods again, optimised and profile-guided, in the background (tiered compilation), and under
+# steady load on one CPU that takes 30-60 s: after 5 s its L7 path still spent about twice the CPU per request of
+# its steady state. Every proxy gets the same warm-up.
 for proxy in "${proxies[@]}"; do
   tool "$loadgen" connrate --target "127.0.0.1:${l4_port[$proxy]}" --sni answer.bench --duration "$warmup" >/dev/null || true
   tool "$loadgen" latency --target "127.0.0.1:${l4_port[$proxy]}" --sni echo.bench --duration 1 >/dev/null || true

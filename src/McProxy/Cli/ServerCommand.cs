@@ -85,6 +85,13 @@ internal sealed class ServerCommand : Command
             options.IncludeScopes = false;
             options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
         });
-        builder.Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.None);
+        builder.Services.Configure<ConsoleLoggerOptions>(options =>
+        {
+            options.LogToStandardErrorThreshold = LogLevel.None;
+            // Lines are written by a background thread from a bounded queue. When standard output cannot keep up
+            // (a stalled journald or pipe), lines are dropped, and the logger reports how many, rather than
+            // blocking the socket threads that run every connection (Program.Main).
+            options.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+        });
     });
 }

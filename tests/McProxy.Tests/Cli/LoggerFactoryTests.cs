@@ -21,6 +21,9 @@ public sealed class LoggerFactoryTests
     [InlineData(LogLevel.Information, "Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Information, false)]
     [InlineData(LogLevel.Debug, "Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Debug, false)]
     [InlineData(LogLevel.Error, "Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error, true)]
+    // Off at every level: while it is enabled at all, hosting starts an Activity and a scope per L7 request.
+    [InlineData(LogLevel.Debug, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Critical, false)]
+    [InlineData(LogLevel.Warning, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Critical, false)]
     public void CreateLoggerFactory_Level_EnablesExactlyWhatItShould(LogLevel configured, string category, LogLevel level, bool enabled)
     {
         using var factory = ServerCommand.CreateLoggerFactory(configured);
