@@ -1,4 +1,5 @@
 using System.Net;
+using McProxy.Http.Forwarding;
 using McProxy.Listener;
 using McProxy.Metrics;
 
@@ -21,6 +22,9 @@ internal sealed class L7RouteFeature(long connectionId, ListenerState listener, 
     public IPEndPoint ClientEndPoint { get; } = clientEndPoint;
 
     public string ClientAddress => field ??= ClientEndPoint.Address.ToString();
+
+    /// <summary>Where the connection's requests go, resolved at its first request.</summary>
+    public Backend? Backend { get; set; }
 
     /// <summary>The route's request instruments, resolved at the connection's first request.</summary>
     public HttpRouteMetrics? HttpMetrics { get; set; }

@@ -12,8 +12,9 @@ internal sealed class L7Forwarder(IHttpForwarder forwarder, BackendClients clien
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var route = context.Features.GetRequiredFeature<IL7RouteFeature>();
-        var backend = clients.For(route.Route.Route);
+        var route = (L7RouteFeature)context.Features.GetRequiredFeature<IL7RouteFeature>();
+        // Once per connection: its route is fixed for its lifetime, however the table changes.
+        var backend = route.Backend ??= clients.For(route.Route.Route);
         await forwarder.SendAsync(context, backend.DestinationPrefix, backend.Client, backend.Config, ForwardedHeadersTransformer.Instance);
     }
 }
