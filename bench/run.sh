@@ -440,7 +440,7 @@ stamp=$(date -u +%Y-%m-%d-%H%M)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 machine="$(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
 versions="mc-proxy $(git describe --always --dirty 2>/dev/null || echo '?') on .NET $(dotnet --version), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3)"
-settings="$workers worker per proxy (CPU $proxy_cpus; load generators and backends on CPU $tool_cpus), ${duration} s per figure after a 1 s warm-up, median of $runs runs"
+settings="$workers worker per proxy (CPU $proxy_cpus; load generators and backends on CPU $tool_cpus), ${duration} s per figure after a 1 s warm-up (and ${warmup} s of each kind of load before the first), median of $runs runs"
 preamble=$(cat <<TEXT
 Machine: $machine. Shared and noisy (other builds run beside it): compare ratios within this run only.
 Versions: $versions.
