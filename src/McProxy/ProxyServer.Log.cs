@@ -33,5 +33,11 @@ internal sealed partial class ProxyServer
 
         [LoggerMessage(121, LogLevel.Warning, "Firewall: {Error}", EventName = "FirewallRuleIgnored")]
         public static partial void FirewallRuleIgnored(ILogger logger, string error);
+
+        [LoggerMessage(122, LogLevel.Information, "Firewall: GeoIP database {Path} reloaded (built {BuildDate:yyyy-MM-dd})", EventName = "GeoIpReloaded")]
+        public static partial void GeoIpReloaded(ILogger logger, string path, DateTime? buildDate);
+
+        [LoggerMessage(123, LogLevel.Warning, "Firewall: {Error}; the previous GeoIP database stays in force", EventName = "GeoIpReloadFailed")]
+        public static partial void GeoIpReloadFailed(ILogger logger, string error);
     }
 }

@@ -192,6 +192,36 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         }
 
         _loops.Add(Task.Run(() => Services.Tracker.RunSweeperAsync(_stopping.Token)));
+        if (_config.Firewall.GeoIpDb.Length > 0)
+        {
+            _loops.Add(Task.Run(() => WatchGeoIpAsync(_stopping.Token)));
+        }
+    }
+
+    /// <summary>How often geoip_db's file is checked for a new version (a stat of one file); tests shorten it.</summary>
+    internal static TimeSpan GeoIpCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Picks up a replaced geoip_db (geoipupdate) within <see cref="GeoIpCheckInterval"/>, without a restart.</summary>
+    private async Task WatchGeoIpAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(GeoIpCheckInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (Services.Firewall.ReloadGeoIpIfChanged(out var error))
+                {
+                    Log.GeoIpReloaded(_logger, _config.Firewall.GeoIpDb, Services.Firewall.GeoIpBuildDate);
+                }
+                else if (error is not null)
+                {
+                    Log.GeoIpReloadFailed(_logger, error);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>Stops accepting, lets open connections finish for up to shutdown_timeout, then closes the rest.</summary>

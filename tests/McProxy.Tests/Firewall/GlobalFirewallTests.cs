@@ -45,6 +45,66 @@ public sealed class GlobalFirewallTests : IDisposable
     }
 
     [Fact]
+    public void ReloadGeoIpIfChanged_FileReplaced_NextLookupsAnswerFromTheNewDatabase()
+    {
+        var path = GeoIpDb();
+        using var firewall = GlobalFirewall.Create(new FirewallConfig { GeoIpDb = path });
+        firewall.Update([new StoredFirewallRule(1, "country", "AQ")]);
+        Assert.False(firewall.ReloadGeoIpIfChanged(out var unchanged));
+        Assert.Null(unchanged);
+
+        // As geoipupdate does it: a new file in place of the old, here moving 198.51.100.0/24 from AQ to FR.
+        Replace(path, new MaxMindDbWriter().Add("127.0.0.0/8", "AQ").Add("198.51.100.0/24", "FR"));
+
+        Assert.True(firewall.ReloadGeoIpIfChanged(out var error));
+        Assert.Null(error);
+        Assert.Equal("FR", firewall.LookupCountry(IPAddress.Parse("198.51.100.20")));
+        Assert.Null(firewall.LookupCountry(IPAddress.IPv6Loopback));
+        Assert.Null(firewall.Check(IPAddress.Parse("198.51.100.20")));
+        Assert.Equal(FirewallReason.Country, firewall.Check(IPAddress.Loopback));
+        Assert.False(firewall.ReloadGeoIpIfChanged(out _));
+    }
+
+    [Fact]
+    public void ReloadGeoIpIfChanged_BadReplacement_KeepsThePreviousDatabase_AndSaysWhyOnce()
+    {
+        var path = GeoIpDb();
+        using var firewall = GlobalFirewall.Create(new FirewallConfig { GeoIpDb = path });
+        File.WriteAllText(path, "half a download");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+
+        Assert.False(firewall.ReloadGeoIpIfChanged(out var error));
+
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        Assert.Equal("AQ", firewall.LookupCountry(IPAddress.Parse("198.51.100.20")));
+        Assert.False(firewall.ReloadGeoIpIfChanged(out var again));
+        Assert.Null(again);
+
+        // Once a good file arrives, it is taken.
+        Replace(path, new MaxMindDbWriter().Add("198.51.100.0/24", "FR"));
+        Assert.True(firewall.ReloadGeoIpIfChanged(out _));
+        Assert.Equal("FR", firewall.LookupCountry(IPAddress.Parse("198.51.100.20")));
+    }
+
+    [Fact]
+    public void ReloadGeoIpIfChanged_WithoutGeoIp_DoesNothing()
+    {
+        using var firewall = GlobalFirewall.Create(new FirewallConfig());
+
+        Assert.False(firewall.ReloadGeoIpIfChanged(out var error));
+        Assert.Null(error);
+        Assert.False(firewall.CanMatchCountries);
+    }
+
+    /// <summary>Writes <paramref name="writer"/>'s database over <paramref name="path"/> with a later modification time.</summary>
+    private void Replace(string path, MaxMindDbWriter writer)
+    {
+        var written = writer.WriteTo(_directory);
+        Assert.Equal(path, written);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(2));
+    }
+
+    [Fact]
     public void Create_WithoutGeoIp_CannotMatchCountries_AndIgnoresCountryRules()
     {
         using var firewall = GlobalFirewall.Create(new FirewallConfig());

@@ -95,6 +95,27 @@ public sealed class FirewallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GeoIpDatabase_ReplacedWhileRunning_IsTakenWithoutARestart()
+    {
+        // Other servers started meanwhile also check more often: one stat per tick, harmless.
+        ProxyServer.GeoIpCheckInterval = TimeSpan.FromMilliseconds(200);
+        var geoIp = new MaxMindDbWriter().Add("127.0.0.0/8", "AQ").Add("::1/128", "NZ").WriteTo(_directory);
+        await using var proxy = await StartAsync($"""
+            geoip_db = "{geoIp}"
+            blocked_countries = ["AQ"]
+            """);
+        Assert.Equal(("reset", 0), await AttemptRawAsync(proxy.EndPoint(V4)));
+
+        // geoipupdate's weekly download: 127.0.0.0/8 is now in FR, which is not blocked.
+        new MaxMindDbWriter().Add("127.0.0.0/8", "FR").Add("::1/128", "NZ").WriteTo(_directory);
+        File.SetLastWriteTimeUtc(geoIp, DateTime.UtcNow.AddMinutes(1));
+
+        var reloaded = await proxy.Log.WaitForAsync(e => e.Message.Contains("GeoIP database", StringComparison.Ordinal) && e.Message.Contains("reloaded", StringComparison.Ordinal));
+        Assert.Equal(geoIp, reloaded.Get("Path"));
+        await AssertServedAsync(proxy, V4);
+    }
+
+    [Fact]
     public async Task RateLimit_TripsAfterTheLimit_OtherClientsKeepWorking_AndRecoversAfterTheWindow()
     {
         // The window is long enough that the first three attempts fall in it on a loaded machine.
