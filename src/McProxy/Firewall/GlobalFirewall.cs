@@ -162,13 +162,4 @@ internal sealed class GlobalFirewall : IDisposable
     }
 
     public void Dispose() => Volatile.Read(ref _geoIp)?.Dispose();
-
-    private readonly record struct FileStamp(bool Exists, DateTime Modified, long Length)
-    {
-        public static FileStamp Of(string path)
-        {
-            var file = new FileInfo(path);
-            return file.Exists ? new FileStamp(true, file.LastWriteTimeUtc, file.Length) : default;
-        }
-    }
 }

@@ -50,7 +50,7 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
         {
 #pragma warning disable CA5359 // backend_tls without backend_ca is the operator's choice, warned about at start.
             handler.SslOptions.RemoteCertificateValidationCallback = kind.Ca.Length > 0
-                ? Verifier(LoadCa(kind.Ca))
+                ? Verifier(new BackendCa(kind.Ca, logger))
                 : static (_, _, _, _) => true;
 #pragma warning restore CA5359
         }
@@ -59,20 +59,8 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
         return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
-    private static X509Certificate2Collection LoadCa(string path)
-    {
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(path);
-        if (roots.Count == 0)
-        {
-            throw new InvalidOperationException($"backend_ca {path} holds no PEM certificate");
-        }
-
-        return roots;
-    }
-
     /// <summary>Trusts the configured CA only (not the system store), and checks the name as usual.</summary>
-    private static RemoteCertificateValidationCallback Verifier(X509Certificate2Collection roots) => (_, certificate, _, errors) =>
+    private static RemoteCertificateValidationCallback Verifier(BackendCa ca) => (_, certificate, _, errors) =>
     {
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
         {
@@ -81,7 +69,7 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
 
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.CustomTrustStore.AddRange(ca.Roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     };

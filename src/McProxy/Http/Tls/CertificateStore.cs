@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using McProxy.Config;
 
 namespace McProxy.Http.Tls;
 
@@ -18,7 +19,7 @@ internal sealed partial class CertificateStore(ILogger logger)
     public SslStreamCertificateContext Get(string certPath, string keyPath)
     {
         var key = (certPath, keyPath);
-        var stamp = FileStamp.Of(certPath, keyPath);
+        var stamp = (FileStamp.Of(certPath), FileStamp.Of(keyPath));
         if (_entries.TryGetValue(key, out var entry) && entry.Stamp == stamp)
         {
             return entry.Context;
@@ -78,21 +79,7 @@ internal sealed partial class CertificateStore(ILogger logger)
         return SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
     }
 
-    private sealed record Entry(FileStamp Stamp, SslStreamCertificateContext Context);
-
-    private readonly record struct FileStamp(DateTime CertWritten, long CertLength, DateTime KeyWritten, long KeyLength)
-    {
-        public static FileStamp Of(string certPath, string keyPath)
-        {
-            var cert = new FileInfo(certPath);
-            var key = new FileInfo(keyPath);
-            return new FileStamp(
-                cert.Exists ? cert.LastWriteTimeUtc : default,
-                cert.Exists ? cert.Length : -1,
-                key.Exists ? key.LastWriteTimeUtc : default,
-                key.Exists ? key.Length : -1);
-        }
-    }
+    private sealed record Entry((FileStamp Cert, FileStamp Key) Stamp, SslStreamCertificateContext Context);
 
     private static partial class Log
     {

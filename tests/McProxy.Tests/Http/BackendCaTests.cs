@@ -1,0 +1,72 @@
+using McProxy.Http.Forwarding;
+using McProxy.Tests.TestInfrastructure;
+
+namespace McProxy.Tests.Http;
+
+/// <summary>backend_ca is re-read when its file changes, and a bad file never replaces a good bundle.</summary>
+public sealed class BackendCaTests : IDisposable
+{
+    private readonly string _directory = TestProxy.CreateTempDirectory();
+    private readonly TestCertificates _first = new("first backend CA");
+    private readonly TestCertificates _second = new("second backend CA");
+    private readonly TestLog _log = new();
+
+    public void Dispose()
+    {
+        _first.Dispose();
+        _second.Dispose();
+        _log.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private string Path => System.IO.Path.Combine(_directory, "backend-ca.pem");
+
+    private void Write(string pem, int minutesLater)
+    {
+        File.WriteAllText(Path, pem);
+        File.SetLastWriteTimeUtc(Path, DateTime.UtcNow.AddMinutes(minutesLater));
+    }
+
+    private ILogger Logger => _log.CreateLogger("McProxy.L7");
+
+    [Fact]
+    public void Roots_FileReplaced_NextHandshakeTrustsTheNewBundle()
+    {
+        Write(_first.Ca.ExportCertificatePem(), 0);
+        var ca = new BackendCa(Path, Logger);
+        Assert.Equal(_first.Ca.Thumbprint, Assert.Single(ca.Roots).Thumbprint);
+
+        // A rotation: the new CA beside the old, as an operator stages it.
+        Write(_second.Ca.ExportCertificatePem() + "\n" + _first.Ca.ExportCertificatePem(), 1);
+
+        Assert.Equal([_second.Ca.Thumbprint, _first.Ca.Thumbprint], ca.Roots.Select(c => c.Thumbprint));
+        Assert.Contains(_log.Entries, e => e.Message.Contains("reloaded: 2 certificate(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Roots_BadReplacement_KeepsTheLastGoodBundle_AndLogsOnce()
+    {
+        Write(_first.Ca.ExportCertificatePem(), 0);
+        var ca = new BackendCa(Path, Logger);
+
+        Write("-----BEGIN CERTIFICATE-----\nhalf a file", 1);
+
+        Assert.Equal(_first.Ca.Thumbprint, Assert.Single(ca.Roots).Thumbprint);
+        Assert.Equal(_first.Ca.Thumbprint, Assert.Single(ca.Roots).Thumbprint);
+        Assert.Single(_log.Entries, e => e.Message.Contains("cannot be used", StringComparison.Ordinal));
+
+        Write(_second.Ca.ExportCertificatePem(), 2);
+        Assert.Equal(_second.Ca.Thumbprint, Assert.Single(ca.Roots).Thumbprint);
+    }
+
+    [Fact]
+    public void Constructor_FileWithoutCertificates_FailsNamingTheKey()
+    {
+        Write("not a certificate", 0);
+
+        var error = Assert.Throws<InvalidOperationException>(() => new BackendCa(Path, Logger));
+
+        Assert.Contains("backend_ca", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path, error.Message, StringComparison.Ordinal);
+    }
+}
