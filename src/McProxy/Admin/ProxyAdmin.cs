@@ -68,8 +68,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
 
     public async Task<AddRouteResponse> AddRouteAsync(AddRouteRequest request, CancellationToken cancellationToken)
     {
-        await _mutation.WaitAsync(cancellationToken);
-        try
+        return await MutateAsync(async () =>
         {
             var listener = FindListener(request.ListenerAddr);
             var route = RouteValidator.Validate(request.Route, listener.Id);
@@ -85,17 +84,12 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
             entry = new RouteEntry(stored);
             listener.UpdateRoutes(t => t.With(entry));
             return new AddRouteResponse { Route = AdminMapping.ToMessage(stored, listener.Addr, listener.Policies.For(stored.Hostname)) };
-        }
-        finally
-        {
-            _mutation.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<RemoveRouteResponse> RemoveRouteAsync(RemoveRouteRequest request, CancellationToken cancellationToken)
     {
-        await _mutation.WaitAsync(cancellationToken);
-        try
+        return await MutateAsync(async () =>
         {
             var listener = FindListener(request.ListenerAddr);
             var hostname = RequireHostname(request.Hostname);
@@ -108,11 +102,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
             listener.UpdateRoutes(t => t.Without(hostname));
             listener.UpdatePolicies(t => t.Without(hostname));
             return new RemoveRouteResponse();
-        }
-        finally
-        {
-            _mutation.Release();
-        }
+        }, cancellationToken);
     }
 
     public ListFirewallRulesResponse ListFirewallRules()
@@ -125,8 +115,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
     public async Task<AddFirewallRuleResponse> AddFirewallRuleAsync(AddFirewallRuleRequest request, CancellationToken cancellationToken)
     {
         var (type, value) = FirewallRuleValidator.Validate(request.Rule, server.Config.Firewall.GeoIpDb.Length > 0);
-        await _mutation.WaitAsync(cancellationToken);
-        try
+        return await MutateAsync(async () =>
         {
             if (await Commit(() => server.Store.FirewallRules.AddAsync(type, value, CancellationToken.None)))
             {
@@ -134,19 +123,14 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
             }
 
             return new AddFirewallRuleResponse { Rule = new FirewallRule { Type = type, Value = value } };
-        }
-        finally
-        {
-            _mutation.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<RemoveFirewallRuleResponse> RemoveFirewallRuleAsync(RemoveFirewallRuleRequest request, CancellationToken cancellationToken)
     {
         // Removing needs no GeoIP database: a country rule may outlive the config's geoip_db.
         var (type, value) = FirewallRuleValidator.Validate(request.Rule, hasGeoIp: true);
-        await _mutation.WaitAsync(cancellationToken);
-        try
+        return await MutateAsync(async () =>
         {
             if (!await Commit(() => server.Store.FirewallRules.RemoveAsync(type, value, CancellationToken.None)))
             {
@@ -155,11 +139,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
 
             firewallChanged();
             return new RemoveFirewallRuleResponse();
-        }
-        finally
-        {
-            _mutation.Release();
-        }
+        }, cancellationToken);
     }
 
     public ListL7PoliciesResponse ListL7Policies(ListL7PoliciesRequest request)
@@ -174,8 +154,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
     public async Task<AddL7PolicyResponse> AddL7PolicyAsync(AddL7PolicyRequest request, CancellationToken cancellationToken)
     {
         var (type, value) = ValidatePolicy(request.Policy);
-        await _mutation.WaitAsync(cancellationToken);
-        try
+        return await MutateAsync(async () =>
         {
             var listener = FindListener(request.ListenerAddr);
             var route = FindRoute(listener, request.Hostname);
@@ -193,18 +172,13 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
             var created = await Commit(() => server.Store.L7Policies.CreateAsync(route.Route.Id, type, value, CancellationToken.None));
             listener.UpdatePolicies(t => t.With(route.Hostname, t.For(route.Hostname).Append(created)));
             return new AddL7PolicyResponse();
-        }
-        finally
-        {
-            _mutation.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<RemoveL7PolicyResponse> RemoveL7PolicyAsync(RemoveL7PolicyRequest request, CancellationToken cancellationToken)
     {
         var (type, value) = ValidatePolicy(request.Policy);
-        await _mutation.WaitAsync(cancellationToken);
-        try
+        return await MutateAsync(async () =>
         {
             var listener = FindListener(request.ListenerAddr);
             var route = FindRoute(listener, request.Hostname);
@@ -215,11 +189,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
 
             listener.UpdatePolicies(t => t.With(route.Hostname, t.For(route.Hostname).Where(p => !(p.Type == type && p.Value == value))));
             return new RemoveL7PolicyResponse();
-        }
-        finally
-        {
-            _mutation.Release();
-        }
+        }, cancellationToken);
     }
 
     public void Dispose() => _mutation.Dispose();
@@ -276,6 +246,24 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
         }
 
         return (policy.Type, policy.Value);
+    }
+
+    /// <summary>
+    /// Runs one mutation under the lock that orders them all, so that none interleaves with another between its
+    /// commit and its swap (see the class remarks). Waiting for the lock honours the caller's cancellation; the
+    /// mutation, once started, does not.
+    /// </summary>
+    private async Task<T> MutateAsync<T>(Func<Task<T>> mutation, CancellationToken cancellationToken)
+    {
+        await _mutation.WaitAsync(cancellationToken);
+        try
+        {
+            return await mutation();
+        }
+        finally
+        {
+            _mutation.Release();
+        }
     }
 
     /// <summary>Runs a store write; a database failure becomes Internal, with memory untouched since nothing was swapped yet.</summary>
