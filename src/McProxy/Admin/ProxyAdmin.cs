@@ -78,10 +78,9 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
                 throw AdminErrors.FailedPrecondition("route.mode", $"route {route.Hostname} has l7 policies; remove them before making it l4");
             }
 
-            // Built before the commit: the hot path's view of the route must not be able to fail after it.
-            var entry = new RouteEntry(route);
             var stored = await Commit(() => server.Store.Routes.UpsertAsync(route, CancellationToken.None));
-            entry = new RouteEntry(stored);
+            // Cannot fail after the commit: RouteValidator has already parsed the backend the way RouteEntry does.
+            var entry = new RouteEntry(stored);
             listener.UpdateRoutes(t => t.With(entry));
             return new AddRouteResponse { Route = AdminMapping.ToMessage(stored, listener.Addr, listener.Policies.For(stored.Hostname)) };
         }, cancellationToken);
