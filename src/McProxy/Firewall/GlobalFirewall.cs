@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using MaxMind.Db;
 using MaxMind.GeoIP2;
@@ -17,24 +16,26 @@ namespace McProxy.Firewall;
 /// </summary>
 internal sealed class GlobalFirewall : IDisposable
 {
-    private readonly string _geoIpPath;
-    private DatabaseReader? _geoIp;
-    private FileStamp _geoIpStamp;
+    private readonly ReloadableFile<DatabaseReader>? _geoIp;
     private FirewallRuleSet _rules = FirewallRuleSet.Empty;
 
-    public GlobalFirewall(DatabaseReader? geoIp = null, RateLimiter? rateLimiter = null, string geoIpPath = "")
+    private GlobalFirewall(ReloadableFile<DatabaseReader>? geoIp, RateLimiter? rateLimiter)
     {
         _geoIp = geoIp;
-        _geoIpPath = geoIpPath;
-        _geoIpStamp = geoIpPath.Length > 0 ? FileStamp.Of(geoIpPath) : default;
         RateLimiter = rateLimiter;
     }
 
+    /// <summary>A firewall without a GeoIP database or a rate limit, whose rules come from <see cref="Update"/>.</summary>
+    public GlobalFirewall()
+        : this(null, null)
+    {
+    }
+
     /// <summary>True when a GeoIP database is loaded; without one, country rules are refused (left out of the rule set).</summary>
-    public bool CanMatchCountries => Volatile.Read(ref _geoIp) is not null;
+    public bool CanMatchCountries => _geoIp is not null;
 
     /// <summary>When the GeoIP database in use was built (its metadata), or null without one.</summary>
-    public DateTime? GeoIpBuildDate => Volatile.Read(ref _geoIp)?.Metadata.BuildDate;
+    public DateTime? GeoIpBuildDate => _geoIp?.Current.Metadata.BuildDate;
 
     /// <summary>The rules in force now.</summary>
     public FirewallRuleSet Rules => Volatile.Read(ref _rules);
@@ -48,14 +49,15 @@ internal sealed class GlobalFirewall : IDisposable
     /// <exception cref="InvalidOperationException">The database cannot be opened or is not a MaxMind DB.</exception>
     public static GlobalFirewall Create(FirewallConfig config, TimeProvider? time = null)
     {
-        DatabaseReader? geoIp = null;
-        if (config.GeoIpDb.Length > 0 && !TryOpenGeoIp(config.GeoIpDb, out geoIp, out var error))
+        ReloadableFile<DatabaseReader>? geoIp = null;
+        if (config.GeoIpDb.Length > 0)
         {
-            throw new InvalidOperationException(error);
+            geoIp = ReloadableFile<DatabaseReader>.TryOpen(config.GeoIpDb, OpenGeoIp, out var reason)
+                ?? throw new InvalidOperationException(GeoIpError(config.GeoIpDb, reason));
         }
 
         var limiter = config.RateLimit > 0 ? new RateLimiter(config.RateLimit, config.RateWindow, time: time) : null;
-        return new GlobalFirewall(geoIp, limiter, config.GeoIpDb);
+        return new GlobalFirewall(geoIp, limiter);
     }
 
     /// <summary>
@@ -63,50 +65,38 @@ internal sealed class GlobalFirewall : IDisposable
     /// the new database in for the next lookup. True when a new database is in force; false when nothing changed
     /// or the new file cannot be opened, in which case <paramref name="error"/> says why and the previous database
     /// stays in force (a half-written or bad download never turns country rules off). A file that failed is not
-    /// retried until it changes again.
+    /// retried until it changes again. A database read into memory holds no file or handle, so the replaced one is
+    /// left to the garbage collector.
     /// </summary>
     public bool ReloadGeoIpIfChanged(out string? error)
     {
         error = null;
-        if (_geoIpPath.Length == 0 || Volatile.Read(ref _geoIp) is null)
+        if (_geoIp is null)
         {
             return false;
         }
 
-        var stamp = FileStamp.Of(_geoIpPath);
-        if (stamp == _geoIpStamp)
-        {
-            return false;
-        }
-
-        _geoIpStamp = stamp;
-        if (!TryOpenGeoIp(_geoIpPath, out var reader, out error))
-        {
-            return false;
-        }
-
-        // The previous reader is left to the garbage collector, not disposed: a lookup may be using it right now,
-        // and a database read into memory holds no file or handle.
-        Volatile.Write(ref _geoIp, reader);
-        return true;
+        var reloaded = _geoIp.Refresh(out var reason);
+        error = reason is null ? null : GeoIpError(_geoIp.Path, reason);
+        return reloaded;
     }
 
-    private static bool TryOpenGeoIp(string path, [NotNullWhen(true)] out DatabaseReader? reader, out string? error)
+    private static DatabaseReader? OpenGeoIp(string path, out string? reason)
     {
         try
         {
             // Loaded whole into memory: a Country database is a few MiB, and lookups then never touch the disk.
-            reader = new DatabaseReader(path, FileAccessMode.Memory);
-            error = null;
-            return true;
+            reason = null;
+            return new DatabaseReader(path, FileAccessMode.Memory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDatabaseException or ArgumentException)
         {
-            reader = null;
-            error = $"[firewall] geoip_db {path}: cannot open the MaxMind database: {e.Message}";
-            return false;
+            reason = e.Message;
+            return null;
         }
     }
+
+    private static string GeoIpError(string path, string? reason) => $"[firewall] geoip_db {path}: cannot open the MaxMind database: {reason}";
 
     /// <summary>Replaces the rules atomically with those in <paramref name="rules"/>; returns the new set (see its Errors).</summary>
     public FirewallRuleSet Update(IEnumerable<StoredFirewallRule> rules)
@@ -144,7 +134,7 @@ internal sealed class GlobalFirewall : IDisposable
     /// <summary>The ISO 3166-1 alpha-2 code of <paramref name="address"/>'s country, or null when unknown.</summary>
     public string? LookupCountry(IPAddress address)
     {
-        if (Volatile.Read(ref _geoIp) is not { } geoIp)
+        if (_geoIp?.Current is not { } geoIp)
         {
             return null;
         }
@@ -161,5 +151,5 @@ internal sealed class GlobalFirewall : IDisposable
         }
     }
 
-    public void Dispose() => Volatile.Read(ref _geoIp)?.Dispose();
+    public void Dispose() => _geoIp?.Current.Dispose();
 }

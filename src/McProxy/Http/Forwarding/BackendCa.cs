@@ -12,18 +12,15 @@ namespace McProxy.Http.Forwarding;
 /// </summary>
 internal sealed partial class BackendCa
 {
-    private readonly string _path;
+    private readonly ReloadableFile<X509Certificate2Collection> _file;
     private readonly ILogger _logger;
-    private readonly Lock _reload = new();
-    private volatile Snapshot _current;
 
     /// <exception cref="InvalidOperationException">The file cannot be read or holds no PEM certificate.</exception>
     public BackendCa(string path, ILogger logger)
     {
-        _path = path;
+        _file = ReloadableFile<X509Certificate2Collection>.TryOpen(path, Load, out var reason)
+            ?? throw new InvalidOperationException($"backend_ca {path}: {reason}");
         _logger = logger;
-        var stamp = FileStamp.Of(path);
-        _current = new Snapshot(stamp, TryLoad(path, out var reason) ?? throw new InvalidOperationException($"backend_ca {path}: {reason}"));
     }
 
     /// <summary>The bundle in force, re-read first when the file has changed.</summary>
@@ -31,40 +28,22 @@ internal sealed partial class BackendCa
     {
         get
         {
-            var stamp = FileStamp.Of(_path);
-            var current = _current;
-            if (stamp == current.Stamp)
+            if (_file.Refresh(out var reason))
             {
-                return current.Roots;
+                Log.Reloaded(_logger, _file.Path, _file.Current.Count);
+            }
+            else if (reason is not null)
+            {
+                // Likely caught mid-write: the previous bundle stays until the file changes again.
+                Log.ReloadFailed(_logger, _file.Path, reason);
             }
 
-            lock (_reload)
-            {
-                current = _current;
-                if (stamp != current.Stamp)
-                {
-                    var roots = TryLoad(_path, out var reason);
-                    if (roots is null)
-                    {
-                        // Likely caught mid-write: keep the previous bundle until the file changes again.
-                        Log.ReloadFailed(_logger, _path, reason!);
-                    }
-                    else
-                    {
-                        Log.Reloaded(_logger, _path, roots.Count);
-                    }
-
-                    current = new Snapshot(stamp, roots ?? current.Roots);
-                    _current = current;
-                }
-
-                return current.Roots;
-            }
+            return _file.Current;
         }
     }
 
     /// <summary>The certificates in the file, or null with <paramref name="reason"/>.</summary>
-    private static X509Certificate2Collection? TryLoad(string path, out string? reason)
+    private static X509Certificate2Collection? Load(string path, out string? reason)
     {
         var roots = new X509Certificate2Collection();
         try
@@ -80,8 +59,6 @@ internal sealed partial class BackendCa
         reason = roots.Count == 0 ? "holds no PEM certificate" : null;
         return roots.Count == 0 ? null : roots;
     }
-
-    private sealed record Snapshot(FileStamp Stamp, X509Certificate2Collection Roots);
 
     private static partial class Log
     {
