@@ -7,22 +7,37 @@ namespace McProxy.Relay;
 /// <summary>
 /// Copies bytes both ways between client and backend until both directions have ended. A FIN one way is passed on
 /// as a shutdown of the other socket's sending side, so a half-closed connection keeps flowing the other way.
-/// While a direction is idle it waits with a zero-byte read and holds no buffer: an idle relayed connection costs
+/// While a direction is idle it waits with a one-byte peek and holds no buffer: an idle relayed connection costs
 /// its two sockets and little else.
 /// </summary>
-internal static class TcpRelay
+internal sealed class TcpRelay
 {
     /// <summary>64 KiB per active direction: large enough for full-rate bulk transfer, returned to the pool when idle.</summary>
     public const int BufferSize = 64 * 1024;
 
-    public static Task RunAsync(ProxyConnection connection, Socket client, Socket backend)
-        => Task.WhenAll(
-            PumpAsync(connection, client, backend, fromClient: true),
-            PumpAsync(connection, backend, client, fromClient: false));
+    /// <summary>
+    /// Where the idle waits peek. Its content is never read, so every connection shares it; allocated pinned, as
+    /// the kernel writes into it.
+    /// </summary>
+    private static readonly byte[] PeekTarget = GC.AllocateArray<byte>(1, pinned: true);
 
-    private static async Task PumpAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient)
+    private readonly ProxyConnection _connection;
+    private int _directionsEnded;
+
+    private TcpRelay(ProxyConnection connection) => _connection = connection;
+
+    public static Task RunAsync(ProxyConnection connection, Socket client, Socket backend)
+    {
+        var relay = new TcpRelay(connection);
+        return Task.WhenAll(
+            relay.PumpAsync(client, backend, fromClient: true),
+            relay.PumpAsync(backend, client, fromClient: false));
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, bool fromClient)
     {
         byte[]? buffer = null;
+        var connection = _connection;
         var metrics = connection.RouteMetrics!;
         try
         {
@@ -30,14 +45,21 @@ internal static class TcpRelay
             {
                 if (buffer is null)
                 {
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    // The same system call a zero-byte read makes (.NET peeks one byte), but its result tells
+                    // end of stream (0) from data (1), so a FIN costs no second read.
+                    if (await from.ReceiveAsync(PeekTarget, SocketFlags.Peek) == 0)
+                    {
+                        EndDirection(to);
+                        return;
+                    }
+
                     buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 }
 
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None);
                 if (read == 0)
                 {
-                    to.Shutdown(SocketShutdown.Send);
+                    EndDirection(to);
                     return;
                 }
 
@@ -61,7 +83,7 @@ internal static class TcpRelay
                 connection.Touch();
                 if (read < buffer.Length)
                 {
-                    // The socket is likely drained: park on a zero-byte read without holding the buffer.
+                    // The socket is likely drained: park on a peek without holding the buffer.
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
                 }
@@ -78,6 +100,19 @@ internal static class TcpRelay
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// The sender of one direction finished. While the other direction still flows its FIN is passed on as a
+    /// shutdown; once both have ended the sockets are closed next, and the close sends that FIN (everything sent
+    /// to us has been read, so it is a FIN, not a reset), so the shutdown would be one system call too many.
+    /// </summary>
+    private void EndDirection(Socket to)
+    {
+        if (Interlocked.Increment(ref _directionsEnded) == 1)
+        {
+            to.Shutdown(SocketShutdown.Send);
         }
     }
 }

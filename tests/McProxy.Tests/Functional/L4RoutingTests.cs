@@ -133,6 +133,44 @@ public sealed class L4RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Close_BackendFinishesFirstThenClient_BothSidesSeeAnOrderlyEndOfStream()
+    {
+        await using var backend = new RawBackend(halfCloseFirst: true, reply: "answer"u8.ToArray());
+        var toml = $"""
+            [[listeners]]
+            addr = "127.0.0.1:0"
+              [[listeners.routes]]
+              hostname = "raw.example.test"
+              backend = "{backend.Address}"
+            """;
+        await using var proxy = await TestProxy.StartAsync(toml);
+        using var client = new TcpClient();
+        await client.ConnectAsync(proxy.EndPoint());
+        var stream = client.GetStream();
+        await stream.WriteAsync(ClientHelloBuilder.Build("raw.example.test"));
+
+        // The backend's reply and FIN reach the client as data then end of stream, not as a reset.
+        var reply = new MemoryStream();
+        var buffer = new byte[1024];
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            reply.Write(buffer, 0, read);
+        }
+
+        Assert.Equal("answer", System.Text.Encoding.ASCII.GetString(reply.ToArray()));
+
+        // The client's last bytes and FIN end the second direction: the proxy then closes both sockets, and the
+        // backend still gets every byte and a FIN.
+        await stream.WriteAsync("last"u8.ToArray());
+        client.Client.Shutdown(SocketShutdown.Send);
+        var received = await backend.Received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.EndsWith("last", System.Text.Encoding.ASCII.GetString(received), StringComparison.Ordinal);
+        Assert.False(backend.ResetSeen, "the backend connection ended with a reset");
+        Assert.Equal(0, await stream.ReadAsync(buffer));
+    }
+
+    [Fact]
     public async Task Listener_OnIPv6Loopback_RoutesLikeIPv4()
     {
         await using var backend = new TlsBackend("v6", _certs.IssueServer("v6.example.test"), IPAddress.IPv6Loopback);

@@ -27,6 +27,9 @@ public sealed class RawBackend : IAsyncDisposable
     /// <summary>Set when the proxy closed the backend connection (end of stream or reset).</summary>
     public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Whether the connection ended with a reset rather than an orderly end of stream.</summary>
+    public bool ResetSeen { get; private set; }
+
     private async Task ServeAsync()
     {
         try
@@ -54,6 +57,7 @@ public sealed class RawBackend : IAsyncDisposable
             }
             catch (SocketException)
             {
+                ResetSeen = true;
             }
 
             Received.TrySetResult(all.ToArray());
