@@ -5,7 +5,8 @@ namespace McProxy.Http.Hosting;
 
 /// <summary>
 /// The client socket as Kestrel reads it: first the ClientHello bytes the listener sniffed, then the socket. Every
-/// byte either way is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics).
+/// byte read is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics). Read-only: the
+/// output goes through the <see cref="ClientSender"/>.
 /// </summary>
 internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[] replay) : Stream
 {
@@ -17,7 +18,7 @@ internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[]
 
     public override bool CanRead => true;
 
-    public override bool CanWrite => true;
+    public override bool CanWrite => false;
 
     public override bool CanSeek => false;
 
@@ -60,22 +61,12 @@ internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[]
         return read;
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        await _socket.WriteAsync(buffer, cancellationToken);
-        owner.BytesFromBackend += buffer.Length;
-        owner.RouteMetrics?.FromBackend(buffer.Length);
-    }
-
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -10,7 +10,7 @@ namespace McProxy.Http.Hosting;
 
 /// <summary>
 /// An L7 connection as Kestrel sees it: a <see cref="ConnectionContext"/> over the client socket whose input first
-/// replays the sniffed ClientHello. Its remote address is the real client (PROXY-aware), and it carries the
+/// replays the sniffed ClientHello (<see cref="HandOffStream"/>) and whose output a <see cref="ClientSender"/> sends. Its remote address is the real client (PROXY-aware), and it carries the
 /// <see cref="IL7RouteFeature"/>. The socket stays owned by the <see cref="ProxyConnection"/>, which awaits
 /// <see cref="Completed"/> (Kestrel disposing this context) and then writes its access-log line and closes it.
 /// </summary>
@@ -19,6 +19,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 {
     private readonly Socket _socket;
     private readonly HandOffStream _stream;
+    private readonly ClientSender _sender;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IDictionary<object, object?>? _items;
@@ -33,9 +34,10 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         LocalEndPoint = localEndPoint;
         _stream = new HandOffStream(owner, socket, replay);
         _stream.InputEnded += SignalClosed;
+        _sender = new ClientSender(owner, socket);
         Transport = new DuplexPipe(
             PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)),
-            PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true)));
+            _sender.Writer);
         Features.Set<IConnectionIdFeature>(this);
         Features.Set<IConnectionTransportFeature>(this);
         Features.Set<IConnectionItemsFeature>(this);
@@ -92,6 +94,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         {
             await Transport.Input.CompleteAsync();
             await Transport.Output.CompleteAsync();
+            await _sender.Sending;
             // A FIN after the last response bytes (HTTP/1.1 "Connection: close", HTTP/2 GOAWAY).
             _socket.Shutdown(SocketShutdown.Send);
         }
