@@ -7,19 +7,13 @@ namespace McProxy.Relay;
 /// <summary>
 /// Copies bytes both ways between client and backend until both directions have ended. A FIN one way is passed on
 /// as a shutdown of the other socket's sending side, so a half-closed connection keeps flowing the other way.
-/// While a direction is idle it waits with a one-byte peek and holds no buffer: an idle relayed connection costs
+/// While a direction is idle it waits with a zero-byte read and holds no buffer: an idle relayed connection costs
 /// its two sockets and little else.
 /// </summary>
 internal sealed class TcpRelay
 {
     /// <summary>64 KiB per active direction: large enough for full-rate bulk transfer, returned to the pool when idle.</summary>
     public const int BufferSize = 64 * 1024;
-
-    /// <summary>
-    /// Where the idle waits peek. Its content is never read, so every connection shares it; allocated pinned, as
-    /// the kernel writes into it.
-    /// </summary>
-    private static readonly byte[] PeekTarget = GC.AllocateArray<byte>(1, pinned: true);
 
     private readonly ProxyConnection _connection;
     private int _directionsEnded;
@@ -45,14 +39,9 @@ internal sealed class TcpRelay
             {
                 if (buffer is null)
                 {
-                    // The same system call a zero-byte read makes (.NET peeks one byte), but its result tells
-                    // end of stream (0) from data (1), so a FIN costs no second read.
-                    if (await from.ReceiveAsync(PeekTarget, SocketFlags.Peek) == 0)
-                    {
-                        EndDirection(to);
-                        return;
-                    }
-
+                    // A zero-byte read: when it has to wait, .NET completes it on the readiness event without a
+                    // system call, so a direction that wakes up costs the failed first try and one real read.
+                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
                     buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 }
 
@@ -83,7 +72,7 @@ internal sealed class TcpRelay
                 connection.Touch();
                 if (read < buffer.Length)
                 {
-                    // The socket is likely drained: park on a peek without holding the buffer.
+                    // The socket is likely drained: park on a zero-byte read without holding the buffer.
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
                 }
