@@ -13,6 +13,9 @@ for pair in haproxy:haproxy; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || needed+=("$pkg")
 done
+# nginx and its stream module: the PROXY protocol interop tests run nginx as a peer.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx-light)
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || needed+=(libnginx-mod-stream)
 if [ ${#needed[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq

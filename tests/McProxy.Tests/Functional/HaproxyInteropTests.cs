@@ -54,9 +54,9 @@ public sealed class HaproxyInteropTests : IAsyncLifetime
               backend = "{_other.Address}"
             """);
         var ours = proxy.EndPoint().Port;
-        var v1Port = HaproxyProcess.FreePort();
-        var v2Port = HaproxyProcess.FreePort();
-        await using var haproxy = await HaproxyProcess.StartAsync($"""
+        var v1Port = PeerProcess.FreePort();
+        var v2Port = PeerProcess.FreePort();
+        await using var haproxy = await PeerProcess.StartHaproxyAsync($"""
             {Defaults}
             frontend fe_v1
               bind 127.0.0.1:{v1Port}
@@ -97,8 +97,8 @@ public sealed class HaproxyInteropTests : IAsyncLifetime
     [MemberData(nameof(Upstreams))]
     public async Task OurV2Header_OnASendProxyProtocolRoute_IsAcceptedByHaproxy_WithTheClientAndTheSni(string description, byte[] upstream, string expectedClient)
     {
-        var haproxyPort = HaproxyProcess.FreePort();
-        await using var haproxy = await HaproxyProcess.StartAsync($"""
+        var haproxyPort = PeerProcess.FreePort();
+        await using var haproxy = await PeerProcess.StartHaproxyAsync($"""
             {Defaults}
             frontend fe_pp
               bind 127.0.0.1:{haproxyPort} accept-proxy

@@ -6,25 +6,28 @@ using System.Net.Sockets;
 namespace McProxy.Tests.TestInfrastructure;
 
 /// <summary>
-/// A real HAProxy (Debian's haproxy, installed by scripts/install-test-deps.sh) run in the foreground from a config
-/// the test writes, logging to standard output, which is captured line by line. Killed on dispose. A missing
-/// haproxy fails the test: the install script puts it there.
+/// A real peer proxy no one here wrote, HAProxy or nginx (Debian's packages, installed by
+/// scripts/install-test-deps.sh), run in the foreground from a config the test writes, its output captured line
+/// by line. Killed on dispose. A missing peer fails the test: the install script puts it there.
 /// </summary>
-public sealed class HaproxyProcess : IAsyncDisposable
+public sealed class PeerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly string _directory;
 
-    private HaproxyProcess(Process process, string directory)
+    private readonly string _name;
+
+    private PeerProcess(string name, Process process, string directory)
     {
+        _name = name;
         _process = process;
         _directory = directory;
     }
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    /// <summary>A free loopback port for HAProxy to bind (it cannot bind port 0 and report it).</summary>
+    /// <summary>A free loopback port for the peer to bind (it cannot bind port 0 and report it).</summary>
     public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -33,21 +36,38 @@ public sealed class HaproxyProcess : IAsyncDisposable
     }
 
     /// <summary>Starts haproxy with <paramref name="config"/> and waits until each of <paramref name="ports"/> accepts.</summary>
-    public static async Task<HaproxyProcess> StartAsync(string config, params int[] ports)
+    public static async Task<PeerProcess> StartHaproxyAsync(string config, params int[] ports)
     {
         var directory = TestProxy.CreateTempDirectory();
         var path = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(path, config + "\n");
-        var start = new ProcessStartInfo(FindExecutable(), ["-f", path, "-db"])
+        return await StartAsync("haproxy", directory, ["-f", path, "-db"], ports);
+    }
+
+    /// <summary>
+    /// Starts nginx with <paramref name="config"/> (its main context; the pid file, error log and daemon setting
+    /// are added) in a directory of its own, and waits until each of <paramref name="ports"/> accepts.
+    /// </summary>
+    public static async Task<PeerProcess> StartNginxAsync(string config, params int[] ports)
+    {
+        var directory = TestProxy.CreateTempDirectory();
+        var path = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(path, $"pid {directory}/nginx.pid;\nerror_log stderr info;\n{config}\n");
+        return await StartAsync("nginx", directory, ["-p", directory, "-c", path, "-g", "daemon off;"], ports);
+    }
+
+    private static async Task<PeerProcess> StartAsync(string name, string directory, string[] arguments, int[] ports)
+    {
+        var start = new ProcessStartInfo(FindExecutable(name), arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("haproxy did not start");
-        var haproxy = new HaproxyProcess(process, directory);
-        process.OutputDataReceived += (_, e) => haproxy.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => haproxy.Add(e.Data);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");
+        var peer = new PeerProcess(name, process, directory);
+        process.OutputDataReceived += (_, e) => peer.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => peer.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -59,7 +79,7 @@ public sealed class HaproxyProcess : IAsyncDisposable
                 {
                     if (process.HasExited)
                     {
-                        throw new InvalidOperationException($"haproxy exited with {process.ExitCode}:\n{string.Join('\n', haproxy._lines)}");
+                        throw new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{string.Join('\n', peer._lines)}");
                     }
 
                     try
@@ -77,11 +97,11 @@ public sealed class HaproxyProcess : IAsyncDisposable
         }
         catch
         {
-            await haproxy.DisposeAsync();
+            await peer.DisposeAsync();
             throw;
         }
 
-        return haproxy;
+        return peer;
     }
 
     /// <summary>Waits for an output line containing <paramref name="text"/>; fails after <paramref name="timeout"/> with all output.</summary>
@@ -102,7 +122,7 @@ public sealed class HaproxyProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"haproxy logged no line with \"{text}\"; have:\n{string.Join('\n', _lines)}");
+                throw new TimeoutException($"{_name} logged no line with \"{text}\"; have:\n{string.Join('\n', _lines)}");
             }
         }
     }
@@ -115,18 +135,18 @@ public sealed class HaproxyProcess : IAsyncDisposable
         }
     }
 
-    private static string FindExecutable()
+    private static string FindExecutable(string name)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/usr/local/sbin"))
         {
-            var candidate = Path.Combine(directory, "haproxy");
+            var candidate = Path.Combine(directory, name);
             if (directory.Length > 0 && File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("haproxy is not installed: run scripts/install-test-deps.sh");
+        throw new FileNotFoundException($"{name} is not installed: run scripts/install-test-deps.sh");
     }
 
     public async ValueTask DisposeAsync()
