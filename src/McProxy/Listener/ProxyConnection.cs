@@ -51,14 +51,28 @@ internal sealed partial class ProxyConnection
     /// <summary>The real client: the peer, or the source in its PROXY header.</summary>
     public IPEndPoint ClientEndPoint { get; private set; }
 
-    public long BytesFromClient { get; set; }
+    public long BytesFromClient { get; private set; }
 
-    public long BytesFromBackend { get; set; }
+    public long BytesFromBackend { get; private set; }
 
     /// <summary>The byte counters of the route this connection was given; set before relaying starts.</summary>
     public RouteMetrics? RouteMetrics { get; private set; }
 
     public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+
+    /// <summary>Counts bytes the client sent on, for the access line and the route's byte counter.</summary>
+    public void CountFromClient(int bytes)
+    {
+        BytesFromClient += bytes;
+        RouteMetrics?.FromClient(bytes);
+    }
+
+    /// <summary>Counts bytes sent on to the client, for the access line and the route's byte counter.</summary>
+    public void CountFromBackend(int bytes)
+    {
+        BytesFromBackend += bytes;
+        RouteMetrics?.FromBackend(bytes);
+    }
 
     /// <summary>Called by the sweeper: aborts the connection when its current phase's deadline has passed.</summary>
     public void CheckDeadline(long now)
@@ -228,8 +242,7 @@ internal sealed partial class ProxyConnection
                         new L7RouteFeature(Id, _listener, serverName, route, ClientEndPoint),
                         _listener.LocalEndPoint);
                     // Counted as received now, as on an L4 route; the replay to Kestrel is not counted again.
-                    BytesFromClient = sniff.Length;
-                    RouteMetrics.FromClient(sniff.Length);
+                    CountFromClient(sniff.Length);
                 }
                 else
                 {
@@ -258,8 +271,7 @@ internal sealed partial class ProxyConnection
                         await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
                     }
 
-                    BytesFromClient = sniff.Length;
-                    RouteMetrics.FromClient(sniff.Length);
+                    CountFromClient(sniff.Length);
                 }
             }
             finally

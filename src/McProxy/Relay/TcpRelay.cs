@@ -31,8 +31,6 @@ internal sealed class TcpRelay
     private async Task PumpAsync(Socket from, Socket to, bool fromClient)
     {
         byte[]? buffer = null;
-        var connection = _connection;
-        var metrics = connection.RouteMetrics!;
         try
         {
             while (true)
@@ -60,16 +58,14 @@ internal sealed class TcpRelay
 
                 if (fromClient)
                 {
-                    connection.BytesFromClient += read;
-                    metrics.FromClient(read);
+                    _connection.CountFromClient(read);
                 }
                 else
                 {
-                    connection.BytesFromBackend += read;
-                    metrics.FromBackend(read);
+                    _connection.CountFromBackend(read);
                 }
 
-                connection.Touch();
+                _connection.Touch();
                 if (read < buffer.Length)
                 {
                     // The socket is likely drained: park on a zero-byte read without holding the buffer.
@@ -81,7 +77,7 @@ internal sealed class TcpRelay
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // One side reset or the connection was aborted: end both directions.
-            connection.Abort(ConnectionOutcome.Reset);
+            _connection.Abort(ConnectionOutcome.Reset);
         }
         finally
         {

@@ -64,8 +64,7 @@ internal sealed class ClientSender
                         await _socket.SendAsync(Segments(buffer), SocketFlags.None);
                     }
 
-                    _owner.BytesFromBackend += length;
-                    _owner.RouteMetrics?.FromBackend(length);
+                    _owner.CountFromBackend(length);
                 }
 
                 reader.AdvanceTo(buffer.End);

@@ -50,8 +50,7 @@ internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[]
 
         if (read > 0)
         {
-            owner.BytesFromClient += read;
-            owner.RouteMetrics?.FromClient(read);
+            owner.CountFromClient(read);
         }
         else if (buffer.Length > 0)
         {
