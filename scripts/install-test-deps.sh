@@ -8,13 +8,13 @@ for pair in openssl:openssl curl:curl systemd-analyze:systemd shellcheck:shellch
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || needed+=("$pkg")
 done
-# Daemons live in /usr/sbin, often not on a non-root PATH: look there too.
-for pair in haproxy:haproxy; do
+# Daemons live in /usr/sbin, often not on a non-root PATH: look there too. HAProxy and nginx are the PROXY
+# protocol interop tests' peers.
+for pair in haproxy:haproxy nginx:nginx-light; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || needed+=("$pkg")
 done
-# nginx and its stream module: the PROXY protocol interop tests run nginx as a peer.
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx-light)
+# nginx's stream module is a package of its own.
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || needed+=(libnginx-mod-stream)
 if [ ${#needed[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
