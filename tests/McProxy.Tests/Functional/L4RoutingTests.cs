@@ -43,6 +43,24 @@ public sealed class L4RoutingTests : IAsyncLifetime
           backend = "{_fallback.Address}"
         """;
 
+    /// <summary>One L4 route, raw.example.test, to a plain TCP backend.</summary>
+    private static string RawRoute(RawBackend backend) => $"""
+        [[listeners]]
+        addr = "127.0.0.1:0"
+          [[listeners.routes]]
+          hostname = "raw.example.test"
+          backend = "{backend.Address}"
+        """;
+
+    /// <summary>A plain TCP client of <paramref name="proxy"/> that has sent a ClientHello for raw.example.test.</summary>
+    private static async Task<TcpClient> ConnectWithHelloAsync(TestProxy proxy)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(proxy.EndPoint());
+        await client.GetStream().WriteAsync(ClientHelloBuilder.Build("raw.example.test"));
+        return client;
+    }
+
     [Theory]
     [InlineData("app.example.test", "exact")]
     [InlineData("App.Example.Test", "exact")]
@@ -109,18 +127,9 @@ public sealed class L4RoutingTests : IAsyncLifetime
     public async Task HalfClose_BackendShutsDownSending_ClientCanStillSend()
     {
         await using var backend = new RawBackend(halfCloseFirst: true);
-        var toml = $"""
-            [[listeners]]
-            addr = "127.0.0.1:0"
-              [[listeners.routes]]
-              hostname = "raw.example.test"
-              backend = "{backend.Address}"
-            """;
-        await using var proxy = await TestProxy.StartAsync(toml);
-        using var client = new TcpClient();
-        await client.ConnectAsync(proxy.EndPoint());
+        await using var proxy = await TestProxy.StartAsync(RawRoute(backend));
+        using var client = await ConnectWithHelloAsync(proxy);
         var stream = client.GetStream();
-        await stream.WriteAsync(ClientHelloBuilder.Build("raw.example.test"));
 
         // The backend closes its sending side at once; the client reads EOF but its own direction stays open.
         var buffer = new byte[1024];
@@ -136,18 +145,9 @@ public sealed class L4RoutingTests : IAsyncLifetime
     public async Task Close_BackendFinishesFirstThenClient_BothSidesSeeAnOrderlyEndOfStream()
     {
         await using var backend = new RawBackend(halfCloseFirst: true, reply: "answer"u8.ToArray());
-        var toml = $"""
-            [[listeners]]
-            addr = "127.0.0.1:0"
-              [[listeners.routes]]
-              hostname = "raw.example.test"
-              backend = "{backend.Address}"
-            """;
-        await using var proxy = await TestProxy.StartAsync(toml);
-        using var client = new TcpClient();
-        await client.ConnectAsync(proxy.EndPoint());
+        await using var proxy = await TestProxy.StartAsync(RawRoute(backend));
+        using var client = await ConnectWithHelloAsync(proxy);
         var stream = client.GetStream();
-        await stream.WriteAsync(ClientHelloBuilder.Build("raw.example.test"));
 
         // The backend's reply and FIN reach the client as data then end of stream, not as a reset.
         var reply = new MemoryStream();
