@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using McProxy.Admin;
@@ -213,17 +212,9 @@ public sealed class StartupRefusalTests : IDisposable
         Assert.Equal(0, await server.TerminateAsync());
     }
 
-    /// <summary>A socket file nobody listens on, as a server that died (SIGKILL) leaves it.</summary>
     private static void CreateStaleSocket(string path)
     {
-        // .NET removes the file a socket bound when the socket is disposed; moved away first, it stays.
-        using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            socket.Bind(new UnixDomainSocketEndPoint(path + ".bound"));
-            socket.Listen();
-            File.Move(path + ".bound", path);
-        }
-
+        StaleSocket.Create(path);
         Assert.Equal(FileKind.Socket, FileKinds.Of(path));
     }
 
