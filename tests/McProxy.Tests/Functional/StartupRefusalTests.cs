@@ -179,9 +179,10 @@ public sealed class StartupRefusalTests : IDisposable
     {
         var path = Path.Combine(_directory, "admin.sock");
         var seen = new HashSet<UnixFileMode>();
+        var sawSocket = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var watching = new CancellationTokenSource();
-        // Looks at the path as often as it can while the server starts: a socket that existed with the umask's
-        // mode (0777) before a chmod would be seen here at least sometimes.
+        // Looks at the path as often as it can while the server starts. Best effort: the old bind-then-chmod
+        // window was a few microseconds and was rarely caught; the final mode and the umask are checked for sure.
         var watcher = Task.Run(() =>
         {
             while (!watching.IsCancellationRequested)
@@ -191,6 +192,7 @@ public sealed class StartupRefusalTests : IDisposable
                     if (FileKinds.Of(path) == FileKind.Socket)
                     {
                         seen.Add(File.GetUnixFileMode(path));
+                        sawSocket.TrySetResult();
                     }
                 }
                 catch (IOException)
@@ -201,6 +203,8 @@ public sealed class StartupRefusalTests : IDisposable
 
         using var server = ServerProcess.StartUnderUmask("000", "server", "-c", WriteConfig("server", "127.0.0.1:0", "127.0.0.1:1", $"unix:{path}"));
         await AdminServingAsync(server);
+        // On a busy machine the watcher may get its first turn only now; it stops once it has seen the socket.
+        await sawSocket.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await watching.CancelAsync();
         await watcher;
 
