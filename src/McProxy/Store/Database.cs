@@ -76,6 +76,12 @@ internal sealed partial class Database : IDisposable
     public static bool IsMissingOrEmpty(string path)
     {
         var file = new FileInfo(path);
+        if (Directory.Exists(path))
+        {
+            // Not missing: opening it fails, naming the file, rather than a refusal that calls it missing.
+            return false;
+        }
+
         if (!file.Exists || file.Length == 0)
         {
             return true;
