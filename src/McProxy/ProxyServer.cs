@@ -52,7 +52,28 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
     public IReadOnlyList<ListenerState> Listeners => _listeners.ConvertAll(l => l.State);
 
-    public static async Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    public static Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+        => StartAsync(config, loggerFactory, seed: false, cancellationToken);
+
+    /// <summary>
+    /// Starts the server. What is on disk is checked before anything is created, bound or written: the admin
+    /// socket's path, then the database (a newer schema, a file that is not a database, and a missing or empty
+    /// database while snapshots exist are refused). <paramref name="seed"/> seeds a missing or empty database from
+    /// the config even when snapshots exist.
+    /// </summary>
+    public static async Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartCoreAsync(config, loggerFactory, seed, cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw Database.Error(config.Database.Path, e);
+        }
+    }
+
+    private static async Task<ProxyServer> StartCoreAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("McProxy.Server");
         foreach (var warning in config.Warnings)
@@ -60,7 +81,21 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             Log.ConfigWarning(logger, warning);
         }
 
-        var store = ProxyStore.Open(config.Database.Path);
+        if (config.Grpc is { IsUnixSocket: true } unixGrpc)
+        {
+            AdminSocketFile.Check(unixGrpc.Addr, unixGrpc.UnixSocketPath);
+        }
+
+        var databasePath = config.Database.Path;
+        if (Database.IsMissingOrEmpty(databasePath) && !seed && Snapshot.Newest(databasePath) is { } newest)
+        {
+            throw new StartRefusedException(
+                $"database {databasePath} is {(File.Exists(databasePath) ? "empty" : "missing")} and {Snapshot.BackupDirectory(databasePath)} holds snapshots; "
+                + $"it is not seeded from the config, which would drop every change made since. Restore the newest, {newest} "
+                + $"(cp {newest} {databasePath}, then start), or start with `mc-proxy server --seed` to seed from the config anyway");
+        }
+
+        var store = ProxyStore.Open(databasePath);
         ProxyServer? server = null;
         GlobalFirewall? firewall = null;
         try
@@ -80,8 +115,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory, firewall);
             server = new ProxyServer(config, store, services, logger);
             server.ReloadFirewall();
-            server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
+            // Listeners first: an address in use refuses the start before anything else is serving.
             server.BindListeners();
+            server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
                 server._metricsServer = await MetricsServer.StartAsync(metrics.Addr, services.Metrics.Registry, loggerFactory, cancellationToken);
@@ -177,7 +213,8 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                throw new InvalidOperationException($"listener {listener.Addr}: cannot listen on {endPoint}: {e.Message}", e);
+                var reason = e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "address already in use" : e.Message;
+                throw new InvalidOperationException($"cannot listen on {listener.Addr}: {reason}", e);
             }
 
             Log.ListenerLoaded(_logger, listener.Addr, entries.Count);

@@ -42,15 +42,17 @@ internal sealed partial class AdminServer : IAsyncDisposable
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
 
         string? socketPath = null;
+        (string Directory, string SocketPath)? binding = null;
         IPEndPoint? tcpEndPoint = null;
         X509Certificate2? serverCertificate = null;
         X509Certificate2Collection? clientCa = null;
         if (config.IsUnixSocket)
         {
             socketPath = config.UnixSocketPath;
-            RemoveStaleSocket(socketPath);
-            Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(socketPath, o => o.Protocols = HttpProtocols.Http2));
+            AdminSocketFile.Check(config.Addr, socketPath);
+            var (directory, temporary) = AdminSocketFile.CreatePrivateBinding(config.Addr, socketPath);
+            binding = (directory, temporary);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(temporary, o => o.Protocols = HttpProtocols.Http2));
         }
         else
         {
@@ -86,18 +88,30 @@ internal sealed partial class AdminServer : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<AdminService>();
         app.MapGrpcHealthChecksService();
-        await app.StartAsync(cancellationToken);
-
         EndPoint bound;
-        if (socketPath is not null)
+        try
         {
-            // Owner only: whoever can connect can change every route. Kestrel has no mode option, so it is set
-            // right after the bind; the directory (root-owned /srv/mc-proxy in the deployment) closes that gap.
-            if (!OperatingSystem.IsWindows())
+            await app.StartAsync(cancellationToken);
+            if (binding is { } b)
             {
-                File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                // Owner only: whoever can connect can change every route. Kestrel has no mode option: the socket
+                // was bound in a private directory and appears at the configured path already 0600.
+                AdminSocketFile.Publish(config.Addr, b.SocketPath, b.Directory, socketPath!);
+            }
+        }
+        catch
+        {
+            if (binding is { } b)
+            {
+                AdminSocketFile.Discard(b.Directory);
             }
 
+            await app.DisposeAsync();
+            throw;
+        }
+
+        if (socketPath is not null)
+        {
             bound = new UnixDomainSocketEndPoint(socketPath);
         }
         else
@@ -108,29 +122,6 @@ internal sealed partial class AdminServer : IAsyncDisposable
 
         Log.Serving(logger, bound.ToString() ?? config.Addr, socketPath is not null ? "unix socket" : clientCa is not null ? "mTLS" : "TLS");
         return new AdminServer(app, admin, socketPath, bound);
-    }
-
-    /// <summary>A socket file left by a server that died is removed; one that answers belongs to a live server: an error.</summary>
-    private static void RemoveStaleSocket(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return;
-        }
-
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new InvalidOperationException($"[grpc] addr: {path} is in use by a running server");
-            }
-            catch (SocketException)
-            {
-            }
-        }
-
-        File.Delete(path);
     }
 
     public async ValueTask DisposeAsync()

@@ -11,11 +11,16 @@ internal sealed class ServerCommand : Command
         : base("server", "Start the proxy")
     {
         var configOption = McProxyCli.ConfigOption();
+        var seedOption = new Option<bool>("--seed")
+        {
+            Description = "Seed a missing or empty database from the config even when snapshots exist in <db dir>/backups/",
+        };
         Options.Add(configOption);
-        SetAction((result, _) => RunAsync(result.GetRequiredValue(configOption), stdout, stderr, stop));
+        Options.Add(seedOption);
+        SetAction((result, _) => RunAsync(result.GetRequiredValue(configOption), result.GetValue(seedOption), stdout, stderr, stop));
     }
 
-    private static async Task<int> RunAsync(string configPath, TextWriter stdout, TextWriter stderr, CancellationToken stop)
+    private static async Task<int> RunAsync(string configPath, bool seed, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {
         if (await McProxyCli.LoadConfigAsync(configPath, stderr) is not { } config)
         {
@@ -30,7 +35,13 @@ internal sealed class ServerCommand : Command
         ProxyServer server;
         try
         {
-            server = await ProxyServer.StartAsync(config, loggerFactory, stop);
+            server = await ProxyServer.StartAsync(config, loggerFactory, seed, stop);
+        }
+        catch (StartRefusedException e)
+        {
+            // Only an operator can resolve it; exit 2 keeps systemd from restarting in vain (RestartPreventExitStatus).
+            await stderr.WriteLineAsync($"mc-proxy: refusing to start: {e.Message}");
+            return ExitCodes.BadConfig;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or System.Security.Cryptography.CryptographicException)
         {

@@ -12,6 +12,11 @@ namespace McProxy.Listener;
 /// </summary>
 internal sealed partial class ProxyListener : IDisposable
 {
+    private const int LinuxSolSocket = 1;
+    private const int LinuxSoReuseAddr = 2;
+    private const int BsdSolSocket = 0xffff;
+    private const int BsdSoReuseAddr = 4;
+
     private readonly ListenerState _state;
     private readonly ProxyServices _services;
     private readonly ILogger _logger;
@@ -39,8 +44,7 @@ internal sealed partial class ProxyListener : IDisposable
                 socket.DualMode = true;
             }
 
-            // Rebinding right after a restart must not wait for TIME_WAIT connections of the old process.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindAfterRestart(socket);
             socket.Bind(endPoint);
             socket.Listen(4096);
             state.LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
@@ -51,6 +55,26 @@ internal sealed partial class ProxyListener : IDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Rebinding right after a restart must not wait for TIME_WAIT connections of the old process: SO_REUSEADDR.
+    /// Set raw, because .NET's <see cref="SocketOptionName.ReuseAddress"/> sets SO_REUSEPORT too on Linux and
+    /// macOS, which lets a second process bind the same address and silently take half of its connections. With
+    /// SO_REUSEADDR alone, an address any socket is listening on fails with EADDRINUSE.
+    /// </summary>
+    private static void AllowRebindAfterRestart(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
+        }
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            socket.SetRawSocketOption(BsdSolSocket, BsdSoReuseAddr, BitConverter.GetBytes(1));
+        }
+
+        // Windows: its SO_REUSEADDR would allow stealing the port; the default already rebinds past TIME_WAIT.
     }
 
     public async Task AcceptLoopAsync()

@@ -35,12 +35,31 @@ internal static partial class Snapshot
     /// <summary>
     /// Deletes all but the <paramref name="keep"/> newest snapshots in the backup directory and returns the paths
     /// deleted. Only files named as <see cref="Write"/> names them are considered: anything else an operator put
-    /// there stays. Newest is read from the name (the UTC timestamp, then the collision suffix), not from file
-    /// times, which a copy or a restore from elsewhere may have changed.
+    /// there stays.
     /// </summary>
     public static IReadOnlyList<string> Prune(string databasePath, int keep)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        var deleted = new List<string>();
+        foreach (var old in List(databasePath).Skip(keep))
+        {
+            File.Delete(old);
+            deleted.Add(old);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The newest snapshot of <paramref name="databasePath"/>, or null when there is none.</summary>
+    public static string? Newest(string databasePath) => List(databasePath) is [var newest, ..] ? newest : null;
+
+    /// <summary>
+    /// The snapshots in the backup directory, newest first: only files named as <see cref="Write"/> names them.
+    /// Newest is read from the name (the UTC timestamp, then the collision suffix), not from file times, which a
+    /// copy or a restore from elsewhere may have changed.
+    /// </summary>
+    public static IReadOnlyList<string> List(string databasePath)
+    {
         var directory = BackupDirectory(databasePath);
         if (!Directory.Exists(directory))
         {
@@ -58,17 +77,11 @@ internal static partial class Snapshot
             }
         }
 
-        var deleted = new List<string>();
-        foreach (var old in snapshots
+        return snapshots
             .OrderByDescending(s => s.Stamp, StringComparer.Ordinal)
             .ThenByDescending(s => s.Suffix)
-            .Skip(keep))
-        {
-            File.Delete(old.Path);
-            deleted.Add(old.Path);
-        }
-
-        return deleted;
+            .Select(s => s.Path)
+            .ToList();
     }
 
     [GeneratedRegex(@"^mc-proxy-(\d{8}T\d{6}Z)(?:-(\d{1,9}))?\.db$", RegexOptions.CultureInvariant)]

@@ -192,13 +192,14 @@ public sealed class AdminApiTests : IAsyncLifetime
 
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public async Task Socket_IsOwnerOnly_AndAStaleFileIsReplacedAtStart()
+    public async Task Socket_IsOwnerOnly_AndAStaleSocketIsReplacedAtStart()
     {
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_env.SocketPath));
 
-        // A server killed without cleanup leaves its socket file: the next start must bind anyway.
+        // A server killed without cleanup leaves its socket file: the next start must bind anyway. (Anything at
+        // the path that is not a socket refuses the start: StartupRefusalTests.)
         await _env.StopProxyAsync();
-        await File.WriteAllTextAsync(_env.SocketPath, "");
+        StaleSocket.Create(_env.SocketPath);
         await _env.StartProxyAsync();
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await _env.Client.CheckHealthAsync());

@@ -24,19 +24,37 @@ public sealed class ServerProcess : IDisposable
 
     public IReadOnlyCollection<string> StdoutLines => _stdout;
 
+    /// <summary>The server's process id (the shell of <see cref="StartUnderUmask"/> replaced itself with the server).</summary>
+    public int Id => _process.Id;
+
     public IReadOnlyCollection<string> StderrLines => _stderr;
 
     /// <summary>Runs <c>mc-proxy</c> with <paramref name="arguments"/> through the same dotnet host as the tests.</summary>
-    public static ServerProcess Start(params string[] arguments)
+    public static ServerProcess Start(params string[] arguments) => Start(null, arguments);
+
+    /// <summary>Runs <c>mc-proxy</c> as <see cref="Start(string[])"/> does, under the umask <paramref name="umask"/> (octal, e.g. "000").</summary>
+    public static ServerProcess StartUnderUmask(string umask, params string[] arguments) => Start(umask, arguments);
+
+    private static ServerProcess Start(string? umask, string[] arguments)
     {
         // DOTNET_HOST_PATH is set by the dotnet CLI for the processes it starts; the apphost alone may not find
         // the runtime on a machine where dotnet is not installed in its default location.
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var info = new ProcessStartInfo(umask is null ? host : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (umask is not null)
+        {
+            // The shell sets the umask and replaces itself with the server: the same process, the umask inherited.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"umask {umask} && exec \"$@\"");
+            info.ArgumentList.Add("sh");
+            info.ArgumentList.Add(host);
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mc-proxy.dll"));
         foreach (var argument in arguments)
         {
@@ -88,6 +106,14 @@ public sealed class ServerProcess : IDisposable
                 throw new TimeoutException("no matching line; stdout:\n" + string.Join("\n", _stdout));
             }
         }
+    }
+
+    /// <summary>Waits for the process to exit on its own (a refused start) and returns its exit code once its output ended.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
     }
 
     /// <summary>Sends SIGTERM, as systemd does, and returns the exit code once the process and its output ended.</summary>
