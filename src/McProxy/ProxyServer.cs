@@ -80,7 +80,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory, firewall);
             server = new ProxyServer(config, store, services, logger);
             server.ReloadFirewall();
-            server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
+            server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
             server.BindListeners();
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
@@ -94,7 +94,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 var admin = new ProxyAdmin(server, server.ReloadFirewall);
                 try
                 {
-                    server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+                    server._adminServer = await AdminServer.StartAsync(grpc, config.Tls, admin, store, loggerFactory, cancellationToken);
                 }
                 catch
                 {
