@@ -66,6 +66,36 @@ public sealed class ConnectTimeoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task L7RouteToABlackHole_AnswersGatewayTimeoutAtConnectTimeout_AndTheConnectionServesTheNextRequest()
+    {
+        using var blackHole = await BlackHoleBackend.StartAsync();
+        var pem = PemFiles.Write(_certs.IssueServer("web.example.test"), _directory, "web");
+        await using var proxy = await TestProxy.StartAsync($"""
+            [[listeners]]
+            addr = "127.0.0.1:0"
+              [[listeners.routes]]
+              hostname = "web.example.test"
+              backend = "{blackHole.Address}"
+              mode = "l7"
+              tls_cert = "{pem.Cert}"
+              tls_key = "{pem.Key}"
+            [proxy]
+            connect_timeout = "500ms"
+            """, _directory);
+        using var client = L7TestClient.Create(proxy.EndPoint(), _certs, HttpVersion.Version20);
+
+        // YARP's SocketsHttpHandler dials with ConnectTimeout = connect_timeout: the dial is cancelled and the request
+        // answered (504: YARP reports a connect timeout as a timeout), and the client's connection stays usable.
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.GetAsync(L7TestClient.Url("web.example.test", proxy.EndPoint())).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        }
+
+        await proxy.Log.WaitForAsync(_ => proxy.Log.Access.Count(e => e.Get("Status") == "504") == 2);
+    }
+
+    [Fact]
     public async Task Sigterm_WithDialsAndL7RequestsToABlackHoleInFlight_ExitsWithinShutdownTimeout()
     {
         using var blackHole = await BlackHoleBackend.StartAsync();
