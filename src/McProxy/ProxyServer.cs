@@ -117,7 +117,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             server.ReloadFirewall();
             // Listeners first: an address in use refuses the start before anything else is serving.
             server.BindListeners();
-            server._l7Host = await L7Host.StartAsync(settings, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
+            server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
                 server._metricsServer = await MetricsServer.StartAsync(metrics.Addr, services.Metrics.Registry, loggerFactory, cancellationToken);
@@ -130,7 +130,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 var admin = new ProxyAdmin(server, server.ReloadFirewall);
                 try
                 {
-                    server._adminServer = await AdminServer.StartAsync(grpc, admin, store, loggerFactory, cancellationToken);
+                    server._adminServer = await AdminServer.StartAsync(grpc, config.Tls, admin, store, loggerFactory, cancellationToken);
                 }
                 catch
                 {

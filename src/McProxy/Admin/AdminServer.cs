@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
+using McProxy.Http.Tls;
 using McProxy.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -30,7 +31,7 @@ internal sealed partial class AdminServer : IAsyncDisposable
     /// <summary>Where the API is served: a <see cref="UnixDomainSocketEndPoint"/> or the bound <see cref="IPEndPoint"/>.</summary>
     public EndPoint EndPoint { get; }
 
-    public static async Task<AdminServer> StartAsync(GrpcConfig config, ProxyAdmin admin, ProxyStore store, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<AdminServer> StartAsync(GrpcConfig config, TlsConfig tls, ProxyAdmin admin, ProxyStore store, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("McProxy.Admin");
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,7 +76,10 @@ internal sealed partial class AdminServer : IAsyncDisposable
                 o.UseHttps(https =>
                 {
                     https.ServerCertificate = serverCertificate;
+                    // TLS 1.3 only, whatever [tls] min_version says: the admin API's clients are ours. The rest of
+                    // [tls] (suites, resumption) applies as on L7 routes.
                     https.SslProtocols = SslProtocols.Tls13;
+                    https.OnAuthenticate = (_, ssl) => TlsPolicy.Apply(ssl, tls with { MinVersion = SslProtocols.Tls13 });
                     if (clientCa is not null)
                     {
                         https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;

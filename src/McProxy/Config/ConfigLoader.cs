@@ -50,6 +50,7 @@ internal static class ConfigLoader
         var proxy = ReadProxy(root);
         var metrics = ReadMetrics(root);
         var log = ReadLog(root);
+        var tls = TlsConfigReader.Read(root);
         root.ReportUnknownKeys();
 
         if (errors.Count > 0)
@@ -66,6 +67,7 @@ internal static class ConfigLoader
             Proxy = proxy,
             Metrics = metrics,
             Log = log,
+            Tls = tls,
             Warnings = warnings,
         };
     }

@@ -17,6 +17,9 @@ internal sealed record ProxyConfig
 
     public LogConfig Log { get; init; } = new();
 
+    /// <summary>[tls]: the versions and resumption of L7 routes and the admin API's TLS endpoint.</summary>
+    public TlsConfig Tls { get; init; } = new();
+
     /// <summary>Non-fatal findings of validation (e.g. a policy on an L4 route), logged at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -21,7 +21,13 @@ internal static class ClientHelloParser
     private const byte HandshakeTypeClientHello = 1;
     private const ushort ExtensionServerName = 0;
     private const ushort ExtensionAlpn = 16;
-    private const int MaxAlpnProtocols = 16;
+
+    /// <summary>
+    /// ALPN protocols kept for the logs and the PROXY v2 TLV. RFC 7301 sets no cap on the list and HAProxy routes
+    /// any length, so a longer list is accepted (each entry checked) and the rest left out: the 16 KiB message
+    /// limit bounds the walk, and nothing is allocated for the entries past these.
+    /// </summary>
+    public const int MaxAlpnKept = 16;
 
     /// <summary>
     /// The ALPN lists nearly every client sends, shared so that parsing them allocates nothing. Callers treat
@@ -335,20 +341,15 @@ internal static class ClientHelloParser
             count++;
         }
 
-        if (count > MaxAlpnProtocols)
-        {
-            return $"more than {MaxAlpnProtocols} ALPN protocols";
-        }
-
         if (CommonList(list, count) is { } common)
         {
             protocols = common;
             return null;
         }
 
-        protocols = new string[count];
+        protocols = new string[Math.Min(count, MaxAlpnKept)];
         var listReader = new SpanReader(list);
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < protocols.Length; i++)
         {
             listReader.TryReadVector8(out var protocol);
             protocols[i] = Encoding.Latin1.GetString(protocol);

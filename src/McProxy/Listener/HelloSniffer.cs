@@ -42,7 +42,7 @@ internal static class HelloSniffer
                 preRead.CopyTo(buffer);
                 length = preRead.Length;
                 var first = length > MaxBufferSize
-                    ? HelloParseResult.Invalid($"ClientHello not complete within {MaxBufferSize} bytes")
+                    ? TooLarge()
                     : ClientHelloParser.TryParse(buffer.AsSpan(0, length));
                 if (first.Status != HelloParseStatus.Incomplete)
                 {
@@ -52,13 +52,16 @@ internal static class HelloSniffer
 
             while (true)
             {
+                if (length >= MaxBufferSize)
+                {
+                    // Refused now: another read would be a zero-byte one, which waits for the client's next byte (or
+                    // hello_timeout) and then reads nothing. The pool's buffer is usually larger than the cap, so the
+                    // cap is what is compared, not the buffer's length.
+                    return new SniffResult(TooLarge(), buffer, length);
+                }
+
                 if (length == buffer.Length)
                 {
-                    if (buffer.Length >= MaxBufferSize)
-                    {
-                        return new SniffResult(HelloParseResult.Invalid($"ClientHello not complete within {MaxBufferSize} bytes"), buffer, length);
-                    }
-
                     var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBufferSize));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -86,6 +89,13 @@ internal static class HelloSniffer
             throw;
         }
     }
+
+    /// <summary>
+    /// Nothing that fits the 16 KiB message limit (framed in records of a sane size) is still incomplete here:
+    /// a larger message, or one split into a great many tiny records.
+    /// </summary>
+    private static HelloParseResult TooLarge()
+        => HelloParseResult.Invalid($"ClientHello larger than 16 KiB: not complete within {MaxBufferSize} bytes");
 }
 
 /// <summary>What <see cref="HelloSniffer"/> read: the parse result and the raw bytes (Buffer[..Length]).</summary>

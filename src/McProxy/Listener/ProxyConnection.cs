@@ -247,28 +247,38 @@ internal sealed partial class ProxyConnection
                 else
                 {
                     EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
-                    var backend = await BackendDialer.ConnectAsync(route.BackendEndPoint);
-                    if (backend.Socket is null)
+                    var backend = BackendDialer.CreateSocket(route.BackendEndPoint);
+                    // Published before the connect, with a full fence against Abort's: the deadline or a drain
+                    // closes the dialing socket, which cancels a connect the backend never answers and frees the
+                    // slot now, not when the kernel gives up on the SYNs.
+                    Interlocked.Exchange(ref _backend, backend);
+                    if (IsAborted)
                     {
-                        outcome = ConnectionOutcome.BackendUnreachable;
-                        detail = backend.Error;
+                        detail = $"connect {route.BackendEndPoint}: cancelled";
                         return;
                     }
 
-                    Volatile.Write(ref _backend, backend.Socket);
+                    if (await BackendDialer.ConnectAsync(backend, route.BackendEndPoint) is { } error)
+                    {
+                        outcome = ConnectionOutcome.BackendUnreachable;
+                        detail = Volatile.Read(ref _abortOutcome) == ConnectionOutcome.BackendUnreachable
+                            ? $"connect {route.BackendEndPoint}: no answer within connect_timeout ({_services.ConnectTimeoutMs} ms)"
+                            : error;
+                        return;
+                    }
+
                     if (IsAborted)
                     {
-                        backend.Socket.Dispose();
                         return;
                     }
 
                     if (route.Route.SendProxyProtocol)
                     {
-                        await SendWithProxyHeaderAsync(backend.Socket, sniff, proxyHeader);
+                        await SendWithProxyHeaderAsync(backend, sniff, proxyHeader);
                     }
                     else
                     {
-                        await backend.Socket.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
+                        await backend.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
                     }
 
                     CountFromClient(sniff.Length);

@@ -6,7 +6,10 @@ namespace McProxy.Tests.Listener;
 public sealed record ClientHelloFixture(string Name, byte[] Bytes, string? Sni, string[] Alpn, int HandshakeLength, int Records)
 {
     public static readonly string[] Names =
-        ["openssl-sni-alpn", "openssl-tls12", "openssl-no-sni", "openssl-fragmented", "curl", "dotnet-sslstream", "chromium"];
+        [
+            "openssl-sni-alpn", "openssl-tls12", "openssl-no-sni", "openssl-fragmented", "curl", "dotnet-sslstream", "chromium",
+            "openssl-alpn-17", "openssl-alpn-200",
+        ];
 
     public static ClientHelloFixture Load(string name)
     {

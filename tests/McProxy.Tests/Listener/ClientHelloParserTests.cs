@@ -15,8 +15,24 @@ public sealed class ClientHelloParserTests
 
         Assert.Equal(HelloParseStatus.Complete, result.Status);
         Assert.Equal(fixture.Sni, result.Hello.ServerName);
-        Assert.Equal(fixture.Alpn, result.Hello.Alpn);
+        Assert.Equal(fixture.Alpn.Take(ClientHelloParser.MaxAlpnKept), result.Hello.Alpn);
         Assert.Equal(fixture.HandshakeLength, result.Hello.HandshakeLength);
+    }
+
+    [Theory]
+    [InlineData("openssl-alpn-17", 17)]
+    [InlineData("openssl-alpn-200", 200)]
+    public void TryParse_RealHelloWithMoreThan16AlpnProtocols_IsCompleteAndKeepsTheFirst16(string name, int offered)
+    {
+        var fixture = ClientHelloFixture.Load(name);
+
+        var result = ClientHelloParser.TryParse(fixture.Bytes);
+
+        // RFC 7301 sets no cap on the list: the hello is routed, and the first protocols are kept for the logs and TLVs.
+        Assert.Equal(offered, fixture.Alpn.Length);
+        Assert.Equal(HelloParseStatus.Complete, result.Status);
+        Assert.Equal(16, result.Hello.Alpn.Length);
+        Assert.Equal(fixture.Alpn[..16], result.Hello.Alpn);
     }
 
     [Theory]
@@ -120,6 +136,8 @@ public sealed class ClientHelloParserTests
             { "extension length overruns", Mutate(m => m[firstExtension + 3] = 0xff), "overruns" },
             { "host name with a space", ClientHelloBuilder.Build("bad name.example"), "not a valid host name" },
             { "host name with an empty label", ClientHelloBuilder.Build("a..example"), "not a valid host name" },
+            // Entries past the 16 kept are still checked: an empty 17th protocol name is malformed (RFC 7301 §3.1).
+            { "empty ALPN protocol after the 16 kept", ClientHelloBuilder.Build("bad.example.test", [.. Enumerable.Range(0, 16).Select(i => $"p{i}"), ""]), "ALPN protocol list is malformed" },
             { "message claims more than its records and a non-handshake record follows", [22, 3, 1, 0, 5, 1, 0, 0, 9, 3, 21, 3, 1, 0, 2, 1, 0], "content type 21" },
         };
     }

@@ -10,7 +10,8 @@ public static class PemFiles
     {
         var certPath = Path.Combine(directory, stem + ".pem");
         var keyPath = Path.Combine(directory, stem + ".key");
-        using var key = certificate.GetECDsaPrivateKey() ?? throw new ArgumentException("the test certificates have ECDSA keys", nameof(certificate));
+        using System.Security.Cryptography.AsymmetricAlgorithm key = (System.Security.Cryptography.AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetRSAPrivateKey()
+            ?? throw new ArgumentException("the test certificates have ECDSA or RSA keys", nameof(certificate));
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(certPath, certificate.ExportCertificatePem());
         return (certPath, keyPath);

@@ -1,5 +1,4 @@
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Text;
 using McProxy.Config;
 using McProxy.Http.Forwarding;
@@ -19,7 +18,7 @@ namespace McProxy.Http.Hosting;
 /// <summary>
 /// The one Kestrel server that serves every L7 route of every listener. It binds no socket: its transport is the
 /// <see cref="L7ConnectionQueue"/> the proxy listeners feed after their route lookup. Kestrel terminates TLS with
-/// the route's certificate (TLS 1.2+, ALPN h2 and http/1.1) and runs HTTP/1.1 and HTTP/2; each request goes through
+/// the route's certificate (per [tls]: <see cref="TlsPolicy"/>; ALPN h2 and http/1.1) and runs HTTP/1.1 and HTTP/2; each request goes through
 /// the request log, the route's policies and YARP's forwarder. It runs whether or not an L7 route exists yet,
 /// since the admin API can add one at any time.
 /// </summary>
@@ -35,7 +34,7 @@ internal sealed class L7Host : IAsyncDisposable
     }
 
     public static async Task<L7Host> StartAsync(
-        ProxySettings settings, ProxyMetrics metrics, L7ConnectionQueue connections, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ProxySettings settings, TlsConfig tls, ProxyMetrics metrics, L7ConnectionQueue connections, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("McProxy.L7");
         var certificates = new CertificateStore(logger);
@@ -70,11 +69,9 @@ internal sealed class L7Host : IAsyncDisposable
                     OnConnection = context =>
                     {
                         var route = context.Connection.Features.GetRequiredFeature<IL7RouteFeature>().Route.Route;
-                        return ValueTask.FromResult(new SslServerAuthenticationOptions
-                        {
-                            ServerCertificateContext = certificates.Get(route.TlsCert, route.TlsKey),
-                            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                        });
+                        var options = new SslServerAuthenticationOptions { ServerCertificateContext = certificates.Get(route.TlsCert, route.TlsKey) };
+                        TlsPolicy.Apply(options, tls);
+                        return ValueTask.FromResult(options);
                     },
                 });
                 // Runs after the handshake: what the connection's access line reports (or tls_failed without it).
