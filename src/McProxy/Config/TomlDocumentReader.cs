@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Unicode;
+using Tomlyn;
 using Tomlyn.Model;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
@@ -48,14 +49,24 @@ internal static class TomlDocumentReader
             throw new ConfigException(sourceName, ["TOML, line 1: a byte order mark may appear only once, at the very start"]);
         }
 
-        var document = SyntaxParser.Parse(text, sourceName, validate: false);
+        DocumentSyntax document;
+        try
+        {
+            document = SyntaxParser.Parse(text, sourceName, validate: false);
+        }
+        catch (TomlException e)
+        {
+            // What the parser cannot record as a diagnostic, such as nesting deeper than its limit, it throws.
+            var where = e.Line is { } line ? $", line {line}, column {e.Column}" : "";
+            throw new ConfigException(sourceName, [$"TOML syntax{where}: {Cut(e.Message)}"]);
+        }
+
         var errors = new List<string>();
         foreach (var diagnostic in document.Diagnostics)
         {
             if (diagnostic.Kind == DiagnosticMessageKind.Error)
             {
-                var message = diagnostic.Message.Length > MaxMessageLength ? diagnostic.Message[..MaxMessageLength] + "…" : diagnostic.Message;
-                errors.Add($"TOML syntax, line {diagnostic.Span.Start.Line + 1}, column {diagnostic.Span.Start.Column + 1}: {message}");
+                errors.Add($"TOML syntax, line {diagnostic.Span.Start.Line + 1}, column {diagnostic.Span.Start.Column + 1}: {Cut(diagnostic.Message)}");
             }
         }
 
@@ -75,4 +86,6 @@ internal static class TomlDocumentReader
 
         return table!;
     }
+
+    private static string Cut(string message) => message.Length > MaxMessageLength ? message[..MaxMessageLength] + "…" : message;
 }

@@ -31,7 +31,7 @@ internal sealed class TomlModelBuilder
 
     public TomlTable Build(DocumentSyntax document)
     {
-        var root = NewTable("", TomlTableOrigin.Header, line: 0, inline: false);
+        var root = NewTable(parent: null, "", TomlTableOrigin.Header, line: 0, inline: false);
         foreach (var keyValue in document.KeyValues)
         {
             Assign(root, keyValue);
@@ -110,7 +110,6 @@ internal sealed class TomlModelBuilder
         }
 
         var key = name[^1];
-        var path = Join(_tables[parent].Path, key);
         if (!parent.TryGetValue(key, out var existing))
         {
             var created = new TomlTableArray();
@@ -126,7 +125,7 @@ internal sealed class TomlModelBuilder
             return null;
         }
 
-        var element = NewTable(path, TomlTableOrigin.Header, line, inline: false);
+        var element = NewTable(_tables[parent], key, TomlTableOrigin.Header, line, inline: false);
         array.Add(element);
         return element;
     }
@@ -197,7 +196,7 @@ internal sealed class TomlModelBuilder
                         table = child;
                         continue;
                     case TomlTableOrigin.Header:
-                        Error(line, $"dotted key `{Render(key)}` cannot add to table [{state.Path}], defined by its header on line {state.Line}");
+                        Error(line, $"dotted key `{Render(key)}` cannot add to table [{PathOf(state)}], defined by its header on line {state.Line}");
                         return;
                     default:
                         Error(line, $"dotted key `{Render(key)}` cannot add to `{Quote(part)}`, an inline table complete as written on line {firstLine}");
@@ -213,12 +212,12 @@ internal sealed class TomlModelBuilder
         var tableState = _tables[table];
         if (table.ContainsKey(last))
         {
-            var where = tableState.Path.Length == 0 ? "" : $" in [{tableState.Path}]";
+            var where = tableState.Parent is null ? "" : $" in [{PathOf(tableState)}]";
             Error(line, $"duplicate key `{Quote(last)}`{where}, first set on line {tableState.KeyLines[last]}");
             return;
         }
 
-        var value = BuildValue(keyValue.Value, Join(tableState.Path, last), line);
+        var value = BuildValue(keyValue.Value, tableState, last, line);
         if (value is null)
         {
             return;
@@ -228,7 +227,8 @@ internal sealed class TomlModelBuilder
         tableState.KeyLines[last] = line;
     }
 
-    private object? BuildValue(ValueSyntax syntax, string path, int line)
+    /// <summary>The value of <paramref name="key"/> in <paramref name="parent"/> (for an array, of each of its elements).</summary>
+    private object? BuildValue(ValueSyntax syntax, TomlTableState parent, string key, int line)
     {
         switch (syntax)
         {
@@ -246,10 +246,9 @@ internal sealed class TomlModelBuilder
                 return d.Value;
             case ArraySyntax a:
                 var array = new TomlArray(a.Items.ChildrenCount);
-                var index = 0;
                 foreach (var item in a.Items)
                 {
-                    var element = item.Value is null ? null : BuildValue(item.Value, $"{path}[{index++}]", Line(item));
+                    var element = item.Value is null ? null : BuildValue(item.Value, parent, key, Line(item));
                     if (element is null)
                     {
                         return null;
@@ -265,7 +264,7 @@ internal sealed class TomlModelBuilder
                     Error(inlineError.Line, inlineError.Message);
                 }
 
-                var table = NewTable(path, TomlTableOrigin.Dotted, line, inline: true);
+                var table = NewTable(parent, key, TomlTableOrigin.Dotted, line, inline: true);
                 foreach (var item in t.Items)
                 {
                     if (item.KeyValue is not null)
@@ -283,29 +282,31 @@ internal sealed class TomlModelBuilder
     }
 
     /// <summary>Once its closing brace is read, an inline table and every table inside it are complete.</summary>
-    private void Seal(TomlTable table)
+    private void Seal(TomlTable inlineTable)
     {
-        _tables[table].Origin = TomlTableOrigin.Inline;
-        foreach (var entry in table)
+        // A stack, not recursion: dotted keys can nest tables as deep as the key is long.
+        var pending = new Stack<object?>();
+        pending.Push(inlineTable);
+        while (pending.TryPop(out var value))
         {
-            SealValue(entry.Value);
-        }
-    }
+            switch (value)
+            {
+                case TomlTable table:
+                    _tables[table].Origin = TomlTableOrigin.Inline;
+                    foreach (var entry in table)
+                    {
+                        pending.Push(entry.Value);
+                    }
 
-    private void SealValue(object? value)
-    {
-        switch (value)
-        {
-            case TomlTable table:
-                Seal(table);
-                break;
-            case TomlArray array:
-                foreach (var element in array)
-                {
-                    SealValue(element);
-                }
+                    break;
+                case TomlArray array:
+                    foreach (var element in array)
+                    {
+                        pending.Push(element);
+                    }
 
-                break;
+                    break;
+            }
         }
     }
 
@@ -346,16 +347,16 @@ internal sealed class TomlModelBuilder
     private TomlTable AddTable(TomlTable parent, string key, TomlTableOrigin origin, int line, bool inline)
     {
         var parentState = _tables[parent];
-        var table = NewTable(Join(parentState.Path, key), origin, line, inline);
+        var table = NewTable(parentState, key, origin, line, inline);
         parent.Add(key, table);
         parentState.KeyLines[key] = line;
         return table;
     }
 
-    private TomlTable NewTable(string path, TomlTableOrigin origin, int line, bool inline)
+    private TomlTable NewTable(TomlTableState? parent, string key, TomlTableOrigin origin, int line, bool inline)
     {
         var table = new TomlTable(inline);
-        _tables.Add(table, new TomlTableState(path, origin, line));
+        _tables.Add(table, new TomlTableState(parent, key, origin, line));
         return table;
     }
 
@@ -371,9 +372,35 @@ internal sealed class TomlModelBuilder
 
     private static int Line(SyntaxNode node) => node.Span.Start.Line + 1;
 
-    private static string Join(string path, string key) => path.Length == 0 ? Quote(key) : $"{path}.{Quote(key)}";
+    /// <summary>A table's dotted name as a header writes it, found by walking up (paths are not stored: a deep one would cost its depth in every table).</summary>
+    private static string PathOf(TomlTableState state)
+    {
+        var keys = new List<string>();
+        for (var s = state; s.Parent is not null; s = s.Parent)
+        {
+            keys.Add(s.Key);
+        }
 
-    private static string Render(List<string> key) => string.Join('.', key.Select(Quote));
+        keys.Reverse();
+        return Render(keys);
+    }
+
+    /// <summary>A dotted key, cut after about <see cref="MaxQuotedLength"/> characters.</summary>
+    private static string Render(List<string> key)
+    {
+        var text = new StringBuilder();
+        foreach (var part in key)
+        {
+            if (text.Length > MaxQuotedLength)
+            {
+                return text.Append('…').ToString();
+            }
+
+            text.Append(text.Length == 0 ? "" : ".").Append(Quote(part));
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>A key as TOML writes it: bare when it can be, quoted otherwise; cut to <see cref="MaxQuotedLength"/> characters.</summary>
     private static string Quote(string key)

@@ -3,15 +3,19 @@ namespace McProxy.Config;
 /// <summary>What <see cref="TomlModelBuilder"/> remembers about one table it built: where it came from and where each key was set.</summary>
 internal sealed class TomlTableState
 {
-    public TomlTableState(string path, TomlTableOrigin origin, int line)
+    public TomlTableState(TomlTableState? parent, string key, TomlTableOrigin origin, int line)
     {
-        Path = path;
+        Parent = parent;
+        Key = key;
         Origin = origin;
         Line = line;
     }
 
-    /// <summary>The table's dotted name as written in a header, e.g. <c>listeners.routes</c>; empty for the root.</summary>
-    public string Path { get; }
+    /// <summary>The table holding this one (for an element of an array, the table holding the array); null for the root.</summary>
+    public TomlTableState? Parent { get; }
+
+    /// <summary>This table's key in <see cref="Parent"/>.</summary>
+    public string Key { get; }
 
     public TomlTableOrigin Origin { get; set; }
 

@@ -109,6 +109,38 @@ public sealed class TomlDocumentReaderTests
     }
 
     [Fact]
+    public void DeeplyDottedKey_IsRead_InBoundedMemory_AndItsDuplicateIsReportedShort()
+    {
+        // 50,000 nested tables: recursion would overflow the stack, a path stored per table would cost gigabytes.
+        var key = string.Join('.', Enumerable.Repeat("a", 50_000));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var table = Read($"t = {{{key} = 1}}\n");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        var node = Assert.IsType<TomlTable>(table["t"]);
+        for (var i = 0; i < 49_999; i++)
+        {
+            node = Assert.IsType<TomlTable>(node["a"]);
+        }
+
+        Assert.Equal(1L, node["a"]);
+        Assert.True(allocated < 400_000_000, $"{allocated} bytes allocated");
+        var error = SingleError($"{key} = 1\n{key} = 2\n");
+        Assert.StartsWith("TOML, line 2: duplicate key `a` in [a.a.a.", error, StringComparison.Ordinal);
+        Assert.True(error.Length < 300, error);
+    }
+
+    [Fact]
+    public void NestingDeeperThanTomlynsLimit_IsAnError_NotACrash()
+    {
+        var error = SingleError("a = " + new string('[', 10_000) + new string(']', 10_000) + "\n");
+
+        Assert.StartsWith("TOML syntax", error, StringComparison.Ordinal);
+        Assert.Contains("depth", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HugeInvalidToken_IsQuotedShort_InItsSyntaxError()
     {
         var errors = Assert.Throws<ConfigException>(() => Read($"a = 1\nb = {new string('x', 100_000)}\n")).Errors;
