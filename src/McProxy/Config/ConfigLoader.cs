@@ -1,4 +1,3 @@
-using Tomlyn;
 using Tomlyn.Model;
 
 namespace McProxy.Config;
@@ -12,10 +11,10 @@ internal static class ConfigLoader
 {
     public static ProxyConfig Load(string path)
     {
-        string text;
+        byte[] bytes;
         try
         {
-            text = File.ReadAllText(path);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -23,21 +22,14 @@ internal static class ConfigLoader
         }
 
         var baseDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return Parse(text, path, baseDirectory);
+        return Read(TomlDocumentReader.Read(bytes, path), path, baseDirectory);
     }
 
-    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory)
-    {
-        TomlTable table;
-        try
-        {
-            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
-        }
-        catch (TomlException e)
-        {
-            throw new ConfigException(sourceName, [$"TOML syntax: {e.Message}"]);
-        }
+    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory) =>
+        Read(TomlDocumentReader.Read(text, sourceName), sourceName, baseDirectory);
 
+    private static ProxyConfig Read(TomlTable table, string sourceName, string baseDirectory)
+    {
         var errors = new List<string>();
         var warnings = new List<string>();
         var files = new FileChecker(baseDirectory, errors);
