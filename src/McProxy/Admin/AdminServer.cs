@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
+using McProxy.Model;
 using McProxy.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -60,11 +61,13 @@ internal sealed partial class AdminServer : IAsyncDisposable
             }
 
             tcpEndPoint = endPoint;
-            serverCertificate = X509Certificate2.CreateFromPemFile(config.TlsCert, config.TlsKey);
+            // Checked by the config reader already; loaded through the same rules, so a file changed since fails with its key named.
+            serverCertificate = FileRules.LoadCertificate(config.TlsCert, "[grpc] tls_cert", config.TlsKey, "[grpc] tls_key", out var certError)?.Leaf
+                ?? throw new InvalidOperationException(certError.ToString());
             if (config.ClientCa.Length > 0)
             {
-                clientCa = [];
-                clientCa.ImportFromPemFile(config.ClientCa);
+                clientCa = FileRules.LoadCaBundle(config.ClientCa, "[grpc] client_ca", out var caError)
+                    ?? throw new InvalidOperationException(caError.ToString());
             }
 
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endPoint, o =>

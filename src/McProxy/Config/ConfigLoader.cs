@@ -1,3 +1,4 @@
+using McProxy.Model;
 using Tomlyn;
 using Tomlyn.Model;
 
@@ -123,13 +124,24 @@ internal static class ConfigLoader
             }
         }
 
-        return new GrpcConfig
+        var config = new GrpcConfig
         {
             Addr = addr,
-            TlsCert = files.Check(section, "tls_cert", tlsCert),
-            TlsKey = files.Check(section, "tls_key", tlsKey),
-            ClientCa = files.Check(section, "client_ca", clientCa),
+            TlsCert = files.ResolveOrKeep(tlsCert),
+            TlsKey = files.ResolveOrKeep(tlsKey),
+            ClientCa = files.ResolveOrKeep(clientCa),
         };
+        if (config.TlsCert.Length > 0 && config.TlsKey.Length > 0)
+        {
+            files.CertificatePair(section, "tls_cert", config.TlsCert, "tls_key", config.TlsKey);
+        }
+
+        if (config.ClientCa.Length > 0)
+        {
+            files.CaBundle(section, "client_ca", config.ClientCa);
+        }
+
+        return config;
     }
 
     private static ProxySettings ReadProxy(TomlSection root)
@@ -150,6 +162,14 @@ internal static class ConfigLoader
             MaxConnections = section.GetInt("max_connections", 0, 0, int.MaxValue),
         };
         section.ReportUnknownKeys();
+        foreach (var (key, value) in new[] { ("connect_timeout", settings.ConnectTimeout), ("idle_timeout", settings.IdleTimeout), ("shutdown_timeout", settings.ShutdownTimeout), ("hello_timeout", settings.HelloTimeout) })
+        {
+            if (TimeoutRules.Check(key, value) is { } error)
+            {
+                section.Error(error.Field, error.Message);
+            }
+        }
+
         return settings;
     }
 

@@ -1,24 +1,44 @@
+using McProxy.Model;
+
 namespace McProxy.Config;
 
-/// <summary>Resolves paths named in the config against its directory and reports files that cannot be read.</summary>
+/// <summary>
+/// Resolves paths named in the config against its directory, and loads and checks the files they name with
+/// <see cref="FileRules"/> (the rules the admin API and the reloads use), each failure an error on its key.
+/// </summary>
 internal sealed class FileChecker(string baseDirectory, List<string> errors)
 {
     public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
 
-    /// <summary>Returns the resolved path, or "" when <paramref name="path"/> is empty; a missing file is an error on <paramref name="key"/>.</summary>
-    public string Check(TomlSection section, string key, string path)
+    /// <summary>Resolves a path too long to be one as it is: the rule on its length reports it, and nothing opens it.</summary>
+    public string ResolveOrKeep(string path) => path.Length == 0 || path.Length > RouteRules.MaxPathLength ? path : Resolve(path);
+
+    /// <summary>Loads a certificate and its key as a pair (they must match); errors go on the key at fault.</summary>
+    public void CertificatePair(TomlSection section, string certKey, string certPath, string keyKey, string keyPath)
     {
-        if (path.Length == 0)
-        {
-            return "";
-        }
+        var pair = FileRules.LoadCertificate(certPath, certKey, keyPath, keyKey, out var error);
+        pair?.Leaf.Dispose();
+        Report(section, error);
+    }
 
-        var resolved = Resolve(path);
-        if (!File.Exists(resolved))
-        {
-            errors.Add($"{section.Qualify(key)}: file \"{resolved}\" does not exist");
-        }
+    /// <summary>Loads a CA bundle, which must hold at least one certificate.</summary>
+    public void CaBundle(TomlSection section, string key, string path)
+    {
+        Report(section, FileRules.LoadCaBundle(path, key, out var error) is null ? error : null);
+    }
 
-        return resolved;
+    /// <summary>Opens a MaxMind database, as the firewall will at start.</summary>
+    public void GeoIpDatabase(TomlSection section, string key, string path)
+    {
+        using var reader = FileRules.OpenGeoIp(path, key, out var error);
+        Report(section, error);
+    }
+
+    private void Report(TomlSection section, RuleError? error)
+    {
+        if (error is { } e)
+        {
+            errors.Add($"{section.Qualify(e.Field)}: {e.Message}");
+        }
     }
 }
