@@ -62,8 +62,9 @@ internal sealed partial class AdminServer : IAsyncDisposable
 
             tcpEndPoint = endPoint;
             // Checked by the config reader already; loaded through the same rules, so a file changed since fails with its key named.
-            serverCertificate = FileRules.LoadCertificate(config.TlsCert, "[grpc] tls_cert", config.TlsKey, "[grpc] tls_key", out var certError)?.Leaf
-                ?? throw new InvalidOperationException(certError.ToString());
+            var certErrors = new List<RuleError>();
+            serverCertificate = FileRules.LoadCertificate(config.TlsCert, "[grpc] tls_cert", config.TlsKey, "[grpc] tls_key", certErrors)?.Leaf
+                ?? throw new InvalidOperationException(string.Join("; ", certErrors));
             if (config.ClientCa.Length > 0)
             {
                 clientCa = FileRules.LoadCaBundle(config.ClientCa, "[grpc] client_ca", out var caError)

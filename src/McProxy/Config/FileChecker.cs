@@ -16,9 +16,12 @@ internal sealed class FileChecker(string baseDirectory, List<string> errors)
     /// <summary>Loads a certificate and its key as a pair (they must match); errors go on the key at fault.</summary>
     public void CertificatePair(TomlSection section, string certKey, string certPath, string keyKey, string keyPath)
     {
-        var pair = FileRules.LoadCertificate(certPath, certKey, keyPath, keyKey, out var error);
-        pair?.Leaf.Dispose();
-        Report(section, error);
+        var found = new List<RuleError>();
+        FileRules.LoadCertificate(certPath, certKey, keyPath, keyKey, found)?.Leaf.Dispose();
+        foreach (var error in found)
+        {
+            Report(section, error);
+        }
     }
 
     /// <summary>Loads a CA bundle, which must hold at least one certificate.</summary>

@@ -14,11 +14,17 @@ namespace McProxy.Model;
 /// </summary>
 internal static class FileRules
 {
-    /// <summary>The certificate in <paramref name="certPath"/> with the private key in <paramref name="keyPath"/>, or null with the error on the field at fault.</summary>
-    public static CertificatePair? LoadCertificate(string certPath, string certField, string keyPath, string keyField, out RuleError? error)
+    /// <summary>
+    /// The certificate in <paramref name="certPath"/> with the private key in <paramref name="keyPath"/>, or null with
+    /// the errors added to <paramref name="errors"/>, each on the field at fault (both, when neither file can be read).
+    /// </summary>
+    public static CertificatePair? LoadCertificate(string certPath, string certField, string keyPath, string keyField, List<RuleError> errors)
     {
-        if (ReadPem(certPath, certField, out error) is not { } certPem || ReadPem(keyPath, keyField, out error) is not { } keyPem)
+        var certPem = ReadPem(certPath, certField, out var certError);
+        var keyPem = ReadPem(keyPath, keyField, out var keyError);
+        if (certPem is null || keyPem is null)
         {
+            errors.AddRange(new[] { certError, keyError }.OfType<RuleError>());
             return null;
         }
 
@@ -29,13 +35,13 @@ internal static class FileRules
         }
         catch (CryptographicException e)
         {
-            error = new RuleError(certField, $"{RuleText.Quote(certPath)} is not a PEM certificate: {e.Message}");
+            errors.Add(new RuleError(certField, $"{RuleText.Quote(certPath)} is not a PEM certificate: {e.Message}"));
             return null;
         }
 
         if (chain.Count == 0)
         {
-            error = new RuleError(certField, $"{RuleText.Quote(certPath)} holds no PEM certificate");
+            errors.Add(new RuleError(certField, $"{RuleText.Quote(certPath)} holds no PEM certificate"));
             return null;
         }
 
@@ -46,7 +52,7 @@ internal static class FileRules
             if (!leaf.HasPrivateKey)
             {
                 leaf.Dispose();
-                error = new RuleError(keyField, $"{RuleText.Quote(keyPath)} holds no private key for the certificate in {RuleText.Quote(certPath)}");
+                errors.Add(new RuleError(keyField, $"{RuleText.Quote(keyPath)} holds no private key for the certificate in {RuleText.Quote(certPath)}"));
                 return null;
             }
 
@@ -54,7 +60,7 @@ internal static class FileRules
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            error = new RuleError(keyField, $"{RuleText.Quote(keyPath)} is not the private key of the certificate in {RuleText.Quote(certPath)} (or not an unencrypted PEM key): {e.Message}");
+            errors.Add(new RuleError(keyField, $"{RuleText.Quote(keyPath)} is not the private key of the certificate in {RuleText.Quote(certPath)} (or not an unencrypted PEM key): {e.Message}"));
             return null;
         }
     }

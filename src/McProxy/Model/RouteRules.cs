@@ -94,12 +94,7 @@ internal static class RouteRules
         var errors = new List<RuleError>();
         if (route.TlsCert.Length > 0 && route.TlsKey.Length > 0)
         {
-            var pair = FileRules.LoadCertificate(route.TlsCert, "tls_cert", route.TlsKey, "tls_key", out var error);
-            pair?.Leaf.Dispose();
-            if (error is { } e)
-            {
-                errors.Add(e);
-            }
+            FileRules.LoadCertificate(route.TlsCert, "tls_cert", route.TlsKey, "tls_key", errors)?.Leaf.Dispose();
         }
 
         if (route.BackendCa.Length > 0 && FileRules.LoadCaBundle(route.BackendCa, "backend_ca", out var caError) is null && caError is { } ca)

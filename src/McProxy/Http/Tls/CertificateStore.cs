@@ -64,8 +64,9 @@ internal sealed partial class CertificateStore(ILogger logger)
     private static SslStreamCertificateContext Load(string certPath, string keyPath)
     {
         // Through FileRules, as the config and the admin API checked them: never blocking on a FIFO swapped in, size-capped.
-        var pair = FileRules.LoadCertificate(certPath, "tls_cert", keyPath, "tls_key", out var error)
-            ?? throw new InvalidOperationException(error.ToString());
+        var errors = new List<RuleError>();
+        var pair = FileRules.LoadCertificate(certPath, "tls_cert", keyPath, "tls_key", errors)
+            ?? throw new InvalidOperationException(string.Join("; ", errors));
         using var pem = pair.Leaf;
         // Through PKCS#12 so the private key is usable by SslStream on every platform.
         var leaf = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
