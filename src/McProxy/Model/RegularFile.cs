@@ -42,6 +42,13 @@ internal static partial class RegularFile
     public static byte[]? TryRead(string path, long maxBytes, out string? error)
     {
         error = null;
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            // The C string would end there and name another file than the one checked and stored.
+            error = "is not a usable path: it holds a NUL character";
+            return null;
+        }
+
         try
         {
             return OperatingSystem.IsLinux() ? ReadLinux(path, maxBytes, out error) : ReadPortable(path, maxBytes, out error);

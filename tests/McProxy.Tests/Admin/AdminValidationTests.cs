@@ -59,6 +59,7 @@ public sealed class AdminValidationTests : IAsyncLifetime
         ["route: hostname with an underscore"] = (StatusCode.InvalidArgument, "route.hostname", e => AddRoute(e, L, new Route { Hostname = "a_b.example.test", Backend = "127.0.0.1:1" })),
         ["route: hostname of 1 MB"] = (StatusCode.InvalidArgument, "route.hostname", e => AddRoute(e, L, new Route { Hostname = Megabyte, Backend = "127.0.0.1:1" })),
         ["route: backend of 1 MB"] = (StatusCode.InvalidArgument, "route.backend", e => AddRoute(e, L, new Route { Hostname = "x.example.test", Backend = Megabyte })),
+        ["route: certificate path with a NUL"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = e.L7Cert + "\0.other"))),
         ["route: certificate path of 1 MB"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = "/" + Megabyte))),
         ["remove route: hostname of 1 MB"] = (StatusCode.InvalidArgument, "hostname", e => e.Client.RemoveRouteAsync(L, Megabyte)),
         ["route: l7 with PROXY protocol"] = (StatusCode.InvalidArgument, "route.send_proxy_protocol", e => AddRoute(e, L, L7(e, r => r.SendProxyProtocol = true))),
