@@ -208,7 +208,7 @@ internal static class ConfigLoader
 
         if (!LogConfig.TryParseLevel(text, out var level))
         {
-            section.Error("level", $"\"{text}\" is not one of debug, info, warn, error");
+            section.Error("level", $"{RuleText.Quote(text)} is not one of debug, info, warn, error");
             return new LogConfig();
         }
 

@@ -98,7 +98,7 @@ internal sealed class TomlSection
 
         if (!Duration.TryParse(text, out var duration) || duration <= TimeSpan.Zero)
         {
-            Error(key, $"\"{text}\" is not a positive duration such as \"500ms\", \"10s\" or \"5m\"");
+            Error(key, $"{Model.RuleText.Quote(text)} is not a positive duration such as \"500ms\", \"10s\" or \"5m\"");
             return defaultValue;
         }
 

@@ -169,6 +169,22 @@ public sealed class RuleSetTests
         Assert.Contains(errors, e => e.Contains(".addr: ", StringComparison.Ordinal) && e.Contains($"({Megabyte.Length} characters)", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("[proxy]\nidle_timeout = \"{0}\"")]
+    [InlineData("[log]\nlevel = \"{0}\"")]
+    [InlineData("[metrics]\naddr = \"{0}\"")]
+    [InlineData("[grpc]\naddr = \"{0}:1\"")]
+    [InlineData("[firewall]\ngeoip_db = \"/{0}\"")]
+    [InlineData("[database]\npath = \"x.db\"\n[[listeners]]\naddr = \"127.0.0.1:1\"\n[[listeners.routes]]\nhostname = \"a.example.net\"\nbackend = \"127.0.0.1:2\"\nmode = \"l7\"\ntls_cert = \"/{0}\"\ntls_key = \"{0}\"")]
+    public void AnyValue_OfAMegabyte_IsQuotedShortInEveryError(string section)
+    {
+        var toml = string.Format(System.Globalization.CultureInfo.InvariantCulture, section, Megabyte);
+        var errors = ConfigErrors(toml.StartsWith("[database]", StringComparison.Ordinal) ? toml : Minimal + "\n" + toml);
+
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.True(e.Length < 600, e[..Math.Min(600, e.Length)]));
+    }
+
     [Fact]
     public void TrustedProxies_MustBeAddressesOrCidrs_AndAreRequiredWithProxyProtocol()
     {
