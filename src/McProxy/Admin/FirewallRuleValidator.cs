@@ -19,7 +19,7 @@ internal static class FirewallRuleValidator
             throw AdminErrors.InvalidArgument("rule." + error!.Value.Field, error.Value.Message);
         }
 
-        if (rule.Type == Store.StoredFirewallRule.Country && !hasGeoIp)
+        if (rule.Type == FirewallRules.Country && !hasGeoIp)
         {
             throw AdminErrors.FailedPrecondition("rule.type", "country rules need [firewall] geoip_db in the config");
         }

@@ -1,5 +1,4 @@
 using McProxy.Model;
-using McProxy.Store;
 
 namespace McProxy.Config;
 
@@ -22,9 +21,9 @@ internal static class FirewallConfigReader
         var rateWindow = section.GetDuration("rate_window", TimeSpan.FromSeconds(10));
         section.ReportUnknownKeys();
 
-        var ips = Normalize(section, "blocked_ips", StoredFirewallRule.Ip, blockedIps);
-        var cidrs = Normalize(section, "blocked_cidrs", StoredFirewallRule.Cidr, blockedCidrs);
-        var countries = Normalize(section, "blocked_countries", StoredFirewallRule.Country, blockedCountries);
+        var ips = Normalize(section, "blocked_ips", FirewallRules.Ip, blockedIps);
+        var cidrs = Normalize(section, "blocked_cidrs", FirewallRules.Cidr, blockedCidrs);
+        var countries = Normalize(section, "blocked_countries", FirewallRules.Country, blockedCountries);
         if (TimeoutRules.Check("rate_window", rateWindow) is { } windowError)
         {
             section.Error(windowError.Field, windowError.Message);

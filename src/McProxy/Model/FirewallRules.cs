@@ -1,5 +1,4 @@
 using McProxy.Config;
-using McProxy.Store;
 
 namespace McProxy.Model;
 
@@ -10,6 +9,10 @@ namespace McProxy.Model;
 /// </summary>
 internal static class FirewallRules
 {
+    public const string Ip = "ip";
+    public const string Cidr = "cidr";
+    public const string Country = "country";
+
     /// <summary>The longest text of any valid value: a full IPv6 address with an IPv4 tail and "/128" is under 50.</summary>
     public const int MaxValueLength = 64;
 
@@ -17,7 +20,7 @@ internal static class FirewallRules
     public static string? Normalize(string type, string value, out RuleError? error)
     {
         error = null;
-        if (type is not (StoredFirewallRule.Ip or StoredFirewallRule.Cidr or StoredFirewallRule.Country))
+        if (type is not (Ip or Cidr or Country))
         {
             error = new RuleError("type", type.Length == 0 ? "is required" : $"{RuleText.Quote(type)} is not \"ip\", \"cidr\" or \"country\"");
             return null;
@@ -37,14 +40,14 @@ internal static class FirewallRules
 
         switch (type)
         {
-            case StoredFirewallRule.Ip when IpRanges.TryParseAddress(value, out var address):
+            case Ip when IpRanges.TryParseAddress(value, out var address):
                 return address.ToString();
-            case StoredFirewallRule.Ip:
+            case Ip:
                 error = new RuleError("value", $"{RuleText.Quote(value)} is not an IP address");
                 return null;
-            case StoredFirewallRule.Cidr when IpRanges.TryParseCidr(value, out var network):
+            case Cidr when IpRanges.TryParseCidr(value, out var network):
                 return network.ToString();
-            case StoredFirewallRule.Cidr:
+            case Cidr:
                 error = new RuleError("value", $"{RuleText.Quote(value)} is not a CIDR such as \"203.0.113.0/24\" or \"2001:db8::/32\" (host bits must be zero)");
                 return null;
             default:
