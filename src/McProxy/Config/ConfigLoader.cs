@@ -11,7 +11,8 @@ namespace McProxy.Config;
 /// </summary>
 internal static class ConfigLoader
 {
-    public static ProxyConfig Load(string path)
+    /// <summary>Reads the config at <paramref name="path"/>; <paramref name="loadFiles"/> false skips loading the files keys name (see <see cref="FileChecker"/>).</summary>
+    public static ProxyConfig Load(string path, bool loadFiles = true)
     {
         string text;
         try
@@ -24,10 +25,10 @@ internal static class ConfigLoader
         }
 
         var baseDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return Parse(text, path, baseDirectory);
+        return Parse(text, path, baseDirectory, loadFiles);
     }
 
-    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory)
+    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory, bool loadFiles = true)
     {
         TomlTable table;
         try
@@ -41,7 +42,7 @@ internal static class ConfigLoader
 
         var errors = new List<string>();
         var warnings = new List<string>();
-        var files = new FileChecker(baseDirectory, errors);
+        var files = new FileChecker(baseDirectory, errors, loadFiles);
         var root = new TomlSection(table, "", errors);
 
         var database = ReadDatabase(root, files);

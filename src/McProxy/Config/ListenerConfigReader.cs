@@ -116,7 +116,7 @@ internal static class ListenerConfigReader
 
         // The files are loaded only when their keys are otherwise right, so an l4 route's stray tls_cert or a path
         // too long to open says that once, not also that it does not load.
-        if (!errors.Any(e => e.Field is "mode" or "tls_cert" or "tls_key" or "backend_ca"))
+        if (files.LoadsFiles && !errors.Any(e => e.Field is "mode" or "tls_cert" or "tls_key" or "backend_ca"))
         {
             foreach (var error in RouteRules.CheckFiles(draft))
             {

@@ -103,6 +103,26 @@ public sealed class FileCheckTests : IDisposable
         Assert.Contains(env.Store.Routes.List(), r => r.Hostname == "good.example.test" && r.BackendCa == ca);
     }
 
+    [Fact]
+    public async Task Snapshot_CertificateBrokenSinceTheStart_StillWritesWhileServerWouldRefuse()
+    {
+        await using var env = await AdminEnvironment.StartAsync();
+        var config = Path.Combine(env.Directory, "mc-proxy.toml");
+        await File.WriteAllTextAsync(config, "[database]\npath = \"mc-proxy.db\"\n" + env.Toml);
+        // A renewal caught between its writes: snapshot and status use none of the files, so they must not refuse.
+        await File.WriteAllTextAsync(env.L7Key, "half a key");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var snapshot = await McProxyCli.RunAsync(["snapshot", "-c", config], stdout, stderr, CancellationToken.None);
+        var server = await McProxyCli.RunAsync(["server", "-c", config], stdout, stderr, CancellationToken.None);
+
+        Assert.True(snapshot == ExitCodes.Success, stderr.ToString());
+        Assert.True(File.Exists(stdout.ToString().Split('\n')[0].Trim()), stdout.ToString());
+        Assert.Equal(ExitCodes.BadConfig, server);
+        Assert.Contains($"routes[1] ({AdminEnvironment.L7Host}).tls_key: ", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     private Files WriteFiles()
     {
         using var web = _certs.IssueServer("web.example.test");
