@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
 using McProxy.Http.Tls;
+using McProxy.Model;
 using McProxy.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -63,11 +64,14 @@ internal sealed partial class AdminServer : IAsyncDisposable
             }
 
             tcpEndPoint = endPoint;
-            serverCertificate = X509Certificate2.CreateFromPemFile(config.TlsCert, config.TlsKey);
+            // Checked by the config reader already; loaded through the same rules, so a file changed since fails with its key named.
+            var certErrors = new List<RuleError>();
+            serverCertificate = FileRules.LoadCertificate(config.TlsCert, "[grpc] tls_cert", config.TlsKey, "[grpc] tls_key", certErrors)?.Leaf
+                ?? throw new InvalidOperationException(string.Join("; ", certErrors));
             if (config.ClientCa.Length > 0)
             {
-                clientCa = [];
-                clientCa.ImportFromPemFile(config.ClientCa);
+                clientCa = FileRules.LoadCaBundle(config.ClientCa, "[grpc] client_ca", out var caError)
+                    ?? throw new InvalidOperationException(caError.ToString());
             }
 
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endPoint, o =>

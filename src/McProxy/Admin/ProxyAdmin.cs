@@ -4,6 +4,7 @@ using Grpc.Core;
 using McProxy.Client.V1;
 using McProxy.Config;
 using McProxy.Listener;
+using McProxy.Model;
 using Microsoft.Data.Sqlite;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
 
@@ -68,10 +69,12 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
 
     public async Task<AddRouteResponse> AddRouteAsync(AddRouteRequest request, CancellationToken cancellationToken)
     {
+        // Checked before the lock, files loaded included: the listeners are fixed at start, and a slow or hostile file
+        // (a FIFO, a file on a hung mount) must not hold up every other mutation.
+        var listener = FindListener(request.ListenerAddr);
+        var route = RouteValidator.Validate(request.Route) with { ListenerId = listener.Id };
         return await MutateAsync(async () =>
         {
-            var listener = FindListener(request.ListenerAddr);
-            var route = RouteValidator.Validate(request.Route, listener.Id);
             var existing = listener.Routes.Routes.FirstOrDefault(r => r.Hostname == route.Hostname);
             if (route.Mode == RouteMode.L4 && existing?.Mode == RouteMode.L7 && listener.Policies.For(route.Hostname).Count > 0)
             {
@@ -94,7 +97,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
             var hostname = RequireHostname(request.Hostname);
             if (!await Commit(() => server.Store.Routes.DeleteAsync(listener.Id, hostname, CancellationToken.None)))
             {
-                throw AdminErrors.NotFound("hostname", $"listener {listener.Addr} has no route {hostname}");
+                throw AdminErrors.NotFound("hostname", $"listener {listener.Addr} has no route {RuleText.Quote(hostname)}");
             }
 
             // The database dropped the route's policies by cascade; memory follows.
@@ -152,7 +155,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
 
     public async Task<AddL7PolicyResponse> AddL7PolicyAsync(AddL7PolicyRequest request, CancellationToken cancellationToken)
     {
-        var (type, value) = ValidatePolicy(request.Policy);
+        var (type, value) = ValidatePolicy(request.Policy, strict: true);
         return await MutateAsync(async () =>
         {
             var listener = FindListener(request.ListenerAddr);
@@ -165,7 +168,7 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
             var current = listener.Policies.For(route.Hostname);
             if (current.Any(p => p.Type == type && p.Value == value))
             {
-                throw AdminErrors.AlreadyExists("policy", $"route {route.Hostname} already has {type} \"{value}\"");
+                throw AdminErrors.AlreadyExists("policy", $"route {route.Hostname} already has {type} {RuleText.Quote(value)}");
             }
 
             var created = await Commit(() => server.Store.L7Policies.CreateAsync(route.Route.Id, type, value, CancellationToken.None));
@@ -176,14 +179,15 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
 
     public async Task<RemoveL7PolicyResponse> RemoveL7PolicyAsync(RemoveL7PolicyRequest request, CancellationToken cancellationToken)
     {
-        var (type, value) = ValidatePolicy(request.Policy);
+        // Not held to today's value rules: a policy stored by an older build must still be removable.
+        var (type, value) = ValidatePolicy(request.Policy, strict: false);
         return await MutateAsync(async () =>
         {
             var listener = FindListener(request.ListenerAddr);
             var route = FindRoute(listener, request.Hostname);
             if (!await Commit(() => server.Store.L7Policies.DeleteAsync(route.Route.Id, type, value, CancellationToken.None)))
             {
-                throw AdminErrors.NotFound("policy", $"route {route.Hostname} has no {type} \"{value}\"");
+                throw AdminErrors.NotFound("policy", $"route {route.Hostname} has no {type} {RuleText.Quote(value)}");
             }
 
             listener.UpdatePolicies(t => t.With(route.Hostname, t.For(route.Hostname).Where(p => !(p.Type == type && p.Value == value))));
@@ -201,47 +205,42 @@ internal sealed class ProxyAdmin(ProxyServer server, Action firewallChanged) : I
         }
 
         return server.FindListener(addr.Trim())
-            ?? throw AdminErrors.NotFound("listener_addr", $"no listener \"{addr}\" (listeners: {string.Join(", ", server.Listeners.Select(l => l.Addr))})");
+            ?? throw AdminErrors.NotFound("listener_addr", $"no listener {RuleText.Quote(addr)} (listeners: {string.Join(", ", server.Listeners.Select(l => l.Addr))})");
     }
 
     private static RouteEntry FindRoute(ListenerState listener, string hostname)
     {
         var normalized = RequireHostname(hostname);
         return listener.Routes.Routes.FirstOrDefault(r => r.Hostname == normalized)
-            ?? throw AdminErrors.NotFound("hostname", $"listener {listener.Addr} has no route {normalized}");
+            ?? throw AdminErrors.NotFound("hostname", $"listener {listener.Addr} has no route {RuleText.Quote(normalized)}");
     }
 
     private static string RequireHostname(string hostname)
     {
-        var normalized = Hostnames.Normalize(hostname.Trim());
-        if (normalized.Length == 0)
+        if (RouteRules.ExistingHostname(hostname) is { } error)
         {
-            throw AdminErrors.InvalidArgument("hostname", "is required");
+            throw AdminErrors.InvalidArgument(error.Field, error.Message);
         }
 
-        if (!Hostnames.IsValidRouteHostname(normalized))
-        {
-            throw AdminErrors.InvalidArgument("hostname", $"\"{hostname}\" is not a DNS name or a leading wildcard");
-        }
-
-        return normalized;
+        return Hostnames.Normalize(hostname);
     }
 
-    private static (string Type, string Value) ValidatePolicy(L7Policy? policy)
+    private static (string Type, string Value) ValidatePolicy(L7Policy? policy, bool strict)
     {
         if (policy is null)
         {
             throw AdminErrors.InvalidArgument("policy", "is required");
         }
 
-        if (!L7PolicyConfig.IsKnownType(policy.Type))
+        var errors = PolicyRules.Check(policy.Type, policy.Value);
+        if (!strict)
         {
-            throw AdminErrors.InvalidArgument("policy.type", $"\"{policy.Type}\" is not \"{L7PolicyConfig.BlockUserAgent}\" or \"{L7PolicyConfig.RequireHeader}\"");
+            errors.RemoveAll(e => e.Field == "value" && policy.Value.Length > 0);
         }
 
-        if (string.IsNullOrWhiteSpace(policy.Value))
+        if (errors.Count > 0)
         {
-            throw AdminErrors.InvalidArgument("policy.value", "must not be empty");
+            throw AdminErrors.InvalidArgument("policy." + errors[0].Field, errors[0].Message);
         }
 
         return (policy.Type, policy.Value);

@@ -27,12 +27,15 @@ internal static class McProxyCli
         Required = true,
     };
 
-    /// <summary>The config at <paramref name="path"/>, or null after writing every error to <paramref name="stderr"/>.</summary>
-    public static async Task<ProxyConfig?> LoadConfigAsync(string path, TextWriter stderr)
+    /// <summary>
+    /// The config at <paramref name="path"/>, or null after writing every error to <paramref name="stderr"/>. The files its
+    /// keys name are loaded and checked only with <paramref name="loadFiles"/>: the server needs them, status and snapshot do not.
+    /// </summary>
+    public static async Task<ProxyConfig?> LoadConfigAsync(string path, TextWriter stderr, bool loadFiles = true)
     {
         try
         {
-            return ConfigLoader.Load(path);
+            return ConfigLoader.Load(path, loadFiles);
         }
         catch (ConfigException e)
         {

@@ -29,7 +29,7 @@ internal sealed class SnapshotCommand : Command
             return ExitCodes.BadConfig;
         }
 
-        if (await McProxyCli.LoadConfigAsync(configPath, stderr) is not { } config)
+        if (await McProxyCli.LoadConfigAsync(configPath, stderr, loadFiles: false) is not { } config)
         {
             return ExitCodes.BadConfig;
         }

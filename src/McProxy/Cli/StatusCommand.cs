@@ -31,7 +31,7 @@ internal sealed class StatusCommand : Command
 
     private static async Task<int> RunAsync(string configPath, string? ca, string? cert, string? key, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (await McProxyCli.LoadConfigAsync(configPath, stderr) is not { } config)
+        if (await McProxyCli.LoadConfigAsync(configPath, stderr, loadFiles: false) is not { } config)
         {
             return ExitCodes.BadConfig;
         }

@@ -1,3 +1,4 @@
+using McProxy.Model;
 using Tomlyn.Model;
 
 namespace McProxy.Config;
@@ -9,7 +10,8 @@ namespace McProxy.Config;
 /// </summary>
 internal static class ConfigLoader
 {
-    public static ProxyConfig Load(string path)
+    /// <summary>Reads the config at <paramref name="path"/>; <paramref name="loadFiles"/> false skips loading the files keys name (see <see cref="FileChecker"/>).</summary>
+    public static ProxyConfig Load(string path, bool loadFiles = true)
     {
         byte[] bytes;
         try
@@ -22,17 +24,17 @@ internal static class ConfigLoader
         }
 
         var baseDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return Read(TomlDocumentReader.Read(bytes, path), path, baseDirectory);
+        return Read(TomlDocumentReader.Read(bytes, path), path, baseDirectory, loadFiles);
     }
 
-    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory) =>
-        Read(TomlDocumentReader.Read(text, sourceName), sourceName, baseDirectory);
+    public static ProxyConfig Parse(string text, string sourceName, string baseDirectory, bool loadFiles = true) =>
+        Read(TomlDocumentReader.Read(text, sourceName), sourceName, baseDirectory, loadFiles);
 
-    private static ProxyConfig Read(TomlTable table, string sourceName, string baseDirectory)
+    private static ProxyConfig Read(TomlTable table, string sourceName, string baseDirectory, bool loadFiles)
     {
         var errors = new List<string>();
         var warnings = new List<string>();
-        var files = new FileChecker(baseDirectory, errors);
+        var files = new FileChecker(baseDirectory, errors, loadFiles);
         var root = new TomlSection(table, "", errors);
 
         var database = ReadDatabase(root, files);
@@ -117,13 +119,24 @@ internal static class ConfigLoader
             }
         }
 
-        return new GrpcConfig
+        var config = new GrpcConfig
         {
             Addr = addr,
-            TlsCert = files.Check(section, "tls_cert", tlsCert),
-            TlsKey = files.Check(section, "tls_key", tlsKey),
-            ClientCa = files.Check(section, "client_ca", clientCa),
+            TlsCert = files.ResolveOrKeep(tlsCert),
+            TlsKey = files.ResolveOrKeep(tlsKey),
+            ClientCa = files.ResolveOrKeep(clientCa),
         };
+        if (config.TlsCert.Length > 0 && config.TlsKey.Length > 0)
+        {
+            files.CertificatePair(section, "tls_cert", config.TlsCert, "tls_key", config.TlsKey);
+        }
+
+        if (config.ClientCa.Length > 0)
+        {
+            files.CaBundle(section, "client_ca", config.ClientCa);
+        }
+
+        return config;
     }
 
     private static ProxySettings ReadProxy(TomlSection root)
@@ -144,6 +157,14 @@ internal static class ConfigLoader
             MaxConnections = section.GetInt("max_connections", 0, 0, int.MaxValue),
         };
         section.ReportUnknownKeys();
+        foreach (var (key, value) in new[] { ("connect_timeout", settings.ConnectTimeout), ("idle_timeout", settings.IdleTimeout), ("shutdown_timeout", settings.ShutdownTimeout), ("hello_timeout", settings.HelloTimeout) })
+        {
+            if (TimeoutRules.Check(key, value) is { } error)
+            {
+                section.Error(error.Field, error.Message);
+            }
+        }
+
         return settings;
     }
 
@@ -182,7 +203,7 @@ internal static class ConfigLoader
 
         if (!LogConfig.TryParseLevel(text, out var level))
         {
-            section.Error("level", $"\"{text}\" is not one of debug, info, warn, error");
+            section.Error("level", $"{RuleText.Quote(text)} is not one of debug, info, warn, error");
             return new LogConfig();
         }
 

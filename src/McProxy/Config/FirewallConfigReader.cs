@@ -1,3 +1,5 @@
+using McProxy.Model;
+
 namespace McProxy.Config;
 
 /// <summary>Reads and validates [firewall].</summary>
@@ -19,43 +21,12 @@ internal static class FirewallConfigReader
         var rateWindow = section.GetDuration("rate_window", TimeSpan.FromSeconds(10));
         section.ReportUnknownKeys();
 
-        var ips = new List<string>(blockedIps.Count);
-        for (var i = 0; i < blockedIps.Count; i++)
+        var ips = Normalize(section, "blocked_ips", FirewallRules.Ip, blockedIps);
+        var cidrs = Normalize(section, "blocked_cidrs", FirewallRules.Cidr, blockedCidrs);
+        var countries = Normalize(section, "blocked_countries", FirewallRules.Country, blockedCountries);
+        if (TimeoutRules.Check("rate_window", rateWindow) is { } windowError)
         {
-            if (IpRanges.TryParseAddress(blockedIps[i], out var address))
-            {
-                ips.Add(address.ToString());
-            }
-            else
-            {
-                section.Error($"blocked_ips[{i}]", $"\"{blockedIps[i]}\" is not an IP address");
-            }
-        }
-
-        var cidrs = new List<string>(blockedCidrs.Count);
-        for (var i = 0; i < blockedCidrs.Count; i++)
-        {
-            if (IpRanges.TryParseCidr(blockedCidrs[i], out var network))
-            {
-                cidrs.Add(network.ToString());
-            }
-            else
-            {
-                section.Error($"blocked_cidrs[{i}]", $"\"{blockedCidrs[i]}\" is not a CIDR such as \"203.0.113.0/24\" or \"2001:db8::/32\" (host bits must be zero)");
-            }
-        }
-
-        var countries = new List<string>(blockedCountries.Count);
-        for (var i = 0; i < blockedCountries.Count; i++)
-        {
-            if (IpRanges.TryParseCountry(blockedCountries[i], out var code))
-            {
-                countries.Add(code);
-            }
-            else
-            {
-                section.Error($"blocked_countries[{i}]", $"\"{blockedCountries[i]}\" is not an ISO 3166-1 alpha-2 country code such as \"CN\"");
-            }
+            section.Error(windowError.Field, windowError.Message);
         }
 
         if (blockedCountries.Count > 0 && geoIpDb.Length == 0)
@@ -63,14 +34,43 @@ internal static class FirewallConfigReader
             section.Error("geoip_db", "is required when blocked_countries is set");
         }
 
+        var geoIpPath = files.ResolveOrKeep(geoIpDb);
+        if (geoIpPath.Length > RouteRules.MaxPathLength)
+        {
+            section.Error("geoip_db", $"is {geoIpPath.Length} characters long; a path is at most {RouteRules.MaxPathLength}");
+        }
+        else if (geoIpPath.Length > 0)
+        {
+            files.GeoIpDatabase(section, "geoip_db", geoIpPath);
+        }
+
         return new FirewallConfig
         {
-            GeoIpDb = files.Check(section, "geoip_db", geoIpDb),
+            GeoIpDb = geoIpPath,
             BlockedIps = ips,
             BlockedCidrs = cidrs,
             BlockedCountries = countries,
             RateLimit = rateLimit,
             RateWindow = rateWindow,
         };
+    }
+
+    /// <summary>Each entry of a block list through <see cref="FirewallRules"/>, as the admin API checks a rule; errors name the entry.</summary>
+    private static List<string> Normalize(TomlSection section, string key, string type, IReadOnlyList<string> values)
+    {
+        var normalized = new List<string>(values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (FirewallRules.Normalize(type, values[i], out var error) is { } value)
+            {
+                normalized.Add(value);
+            }
+            else if (error is { } e)
+            {
+                section.Error($"{key}[{i}]", e.Message);
+            }
+        }
+
+        return normalized;
     }
 }

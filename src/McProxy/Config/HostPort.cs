@@ -1,5 +1,7 @@
 using System.Net;
 
+using McProxy.Model;
+
 namespace McProxy.Config;
 
 /// <summary>A "host:port" pair; the host is an IP literal (IPv6 in brackets), a DNS name, or empty for all interfaces.</summary>
@@ -22,7 +24,7 @@ internal readonly record struct HostPort(string Host, int Port)
             var close = text.IndexOf(']', StringComparison.Ordinal);
             if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':')
             {
-                error = $"\"{text}\" is not [ipv6]:port";
+                error = $"{RuleText.Quote(text)} is not [ipv6]:port";
                 return false;
             }
 
@@ -30,7 +32,7 @@ internal readonly record struct HostPort(string Host, int Port)
             portText = text[(close + 2)..];
             if (!IPAddress.TryParse(host, out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
-                error = $"\"{host}\" is not an IPv6 address";
+                error = $"{RuleText.Quote(host)} is not an IPv6 address";
                 return false;
             }
         }
@@ -39,7 +41,7 @@ internal readonly record struct HostPort(string Host, int Port)
             var colon = text.LastIndexOf(':');
             if (colon < 0 || text.IndexOf(':', StringComparison.Ordinal) != colon)
             {
-                error = $"\"{text}\" is not host:port (IPv6 addresses go in brackets)";
+                error = $"{RuleText.Quote(text)} is not host:port (IPv6 addresses go in brackets)";
                 return false;
             }
 
@@ -49,19 +51,19 @@ internal readonly record struct HostPort(string Host, int Port)
 
         if (host.Length == 0 && !allowEmptyHost)
         {
-            error = $"\"{text}\" has no host";
+            error = $"{RuleText.Quote(text)} has no host";
             return false;
         }
 
         if (host.Length > 0 && !IPAddress.TryParse(host, out _) && !Hostnames.IsValidDnsName(host))
         {
-            error = $"\"{host}\" is neither an IP address nor a DNS name";
+            error = $"{RuleText.Quote(host)} is neither an IP address nor a DNS name";
             return false;
         }
 
         if (!int.TryParse(portText, System.Globalization.NumberStyles.None, null, out var port) || port > 65535)
         {
-            error = $"port \"{portText}\" is not a number from 0 to 65535";
+            error = $"port {RuleText.Quote(portText)} is not a number from 0 to 65535";
             return false;
         }
 

@@ -1,6 +1,6 @@
 namespace McProxy.Config;
 
-/// <summary>Hostname rules shared by the config, the store and the route table.</summary>
+/// <summary>Hostname helpers shared by the config, the store and the route table; a route hostname's rule is Model.RouteRules.Hostname.</summary>
 internal static class Hostnames
 {
     /// <summary>RFC 1035 limit on a name's length in its text form.</summary>
@@ -36,12 +36,6 @@ internal static class Hostnames
 
         return labelLength > 0;
     }
-
-    /// <summary>A route hostname: a DNS name, or "*." followed by one.</summary>
-    public static bool IsValidRouteHostname(string hostname)
-        => hostname.StartsWith("*.", StringComparison.Ordinal)
-            ? IsValidDnsName(hostname.AsSpan(2))
-            : IsValidDnsName(hostname);
 
     /// <summary>Hostnames are stored and matched in lower case, without a trailing dot.</summary>
     public static string Normalize(string hostname) => hostname.TrimEnd('.').ToLowerInvariant();

@@ -1,5 +1,7 @@
 using System.Net;
 
+using McProxy.Model;
+
 namespace McProxy.Config;
 
 /// <summary>A listener's bind address. ":443" is every interface, IPv6 and IPv4 on one dual-stack socket.</summary>
@@ -27,7 +29,7 @@ internal static class ListenAddress
 
         if (!IPAddress.TryParse(hostPort.Host, out var address))
         {
-            error = $"\"{hostPort.Host}\" must be an IP address (or empty, for all interfaces)";
+            error = $"{RuleText.Quote(hostPort.Host)} must be an IP address (or empty, for all interfaces)";
             return false;
         }
 

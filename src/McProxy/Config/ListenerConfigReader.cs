@@ -1,3 +1,5 @@
+using McProxy.Model;
+
 namespace McProxy.Config;
 
 /// <summary>Reads and validates [[listeners]], their [[listeners.routes]] and [[listeners.routes.l7_policies]].</summary>
@@ -18,7 +20,7 @@ internal static class ListenerConfigReader
             var listener = ReadListener(section, files, warnings);
             if (listener.Addr.Length > 0 && !addrs.Add(listener.Addr))
             {
-                section.Error("addr", $"\"{listener.Addr}\" is used by another listener");
+                section.Error("addr", $"{RuleText.Quote(listener.Addr)} is used by another listener");
             }
 
             listeners.Add(listener);
@@ -37,22 +39,9 @@ internal static class ListenerConfigReader
         var routeSections = section.GetTableArray("routes", "hostname");
         section.ReportUnknownKeys();
 
-        if (addr.Length > 0 && !ListenAddress.TryParse(addr, out _, out var addrError))
+        foreach (var error in ListenerRules.Check(addr, proxyProtocol, trustedProxies, defaultRoute))
         {
-            section.Error("addr", addrError);
-        }
-
-        for (var i = 0; i < trustedProxies.Count; i++)
-        {
-            if (!IpRanges.TryParse(trustedProxies[i], out _))
-            {
-                section.Error($"trusted_proxies[{i}]", $"\"{trustedProxies[i]}\" is not an IP address or CIDR");
-            }
-        }
-
-        if (proxyProtocol && trustedProxies.Count == 0)
-        {
-            section.Error("trusted_proxies", "is required when proxy_protocol = true (say who may send PROXY headers)");
+            section.Error(error.Field, error.Message);
         }
 
         var routes = new List<RouteConfig>(routeSections.Count);
@@ -62,7 +51,7 @@ internal static class ListenerConfigReader
             var route = ReadRoute(routeSection, files, warnings);
             if (route.Hostname.Length > 0 && !hostnames.Add(route.Hostname))
             {
-                routeSection.Error("hostname", $"\"{route.Hostname}\" appears twice on this listener");
+                routeSection.Error("hostname", $"{RuleText.Quote(route.Hostname)} appears twice on this listener");
             }
 
             routes.Add(route);
@@ -72,9 +61,9 @@ internal static class ListenerConfigReader
         if (defaultRoute is not null)
         {
             normalizedDefault = Hostnames.Normalize(defaultRoute);
-            if (!hostnames.Contains(normalizedDefault))
+            if (!hostnames.Contains(normalizedDefault) && RouteRules.Hostname(defaultRoute) is null)
             {
-                section.Error("default_route", $"\"{defaultRoute}\" is not the hostname of one of this listener's routes");
+                section.Error("default_route", $"{RuleText.Quote(defaultRoute)} is not the hostname of one of this listener's routes");
             }
         }
 
@@ -103,83 +92,52 @@ internal static class ListenerConfigReader
         var policySections = section.GetTableArray("l7_policies", "type");
         section.ReportUnknownKeys();
 
-        if (hostname.Length > 0 && !Hostnames.IsValidRouteHostname(Hostnames.Normalize(hostname)))
+        var draft = new RouteDraft
         {
-            section.Error("hostname", $"\"{hostname}\" is not a DNS name or a leading wildcard such as \"*.example.net\"");
-        }
-
-        if (backend.Length > 0)
+            Hostname = hostname,
+            Backend = backend,
+            Mode = modeText,
+            TlsCert = files.ResolveOrKeep(tlsCert),
+            TlsKey = files.ResolveOrKeep(tlsKey),
+            BackendTls = backendTls,
+            BackendCa = files.ResolveOrKeep(backendCa),
+            BackendH2c = backendH2c,
+            SendProxyProtocol = sendProxyProtocol,
+        };
+        var errors = RouteRules.Check(draft);
+        foreach (var error in errors)
         {
-            if (!HostPort.TryParse(backend, allowEmptyHost: false, out var backendAddr, out var backendError))
+            // GetString already reported a missing or empty hostname or backend.
+            if (!(error.Field == "hostname" && hostname.Length == 0) && !(error.Field == "backend" && backend.Length == 0))
             {
-                section.Error("backend", backendError);
-            }
-            else if (backendAddr.Port == 0)
-            {
-                section.Error("backend", "port must not be 0");
-            }
-        }
-
-        var mode = RouteMode.L4;
-        switch (modeText)
-        {
-            case "l4":
-                break;
-            case "l7":
-                mode = RouteMode.L7;
-                break;
-            default:
-                section.Error("mode", $"\"{modeText}\" is not \"l4\" or \"l7\"");
-                break;
-        }
-
-        if (mode == RouteMode.L7)
-        {
-            if (tlsCert.Length == 0)
-            {
-                section.Error("tls_cert", "is required on an l7 route (the certificate presented to clients)");
-            }
-
-            if (tlsKey.Length == 0)
-            {
-                section.Error("tls_key", "is required on an l7 route");
-            }
-
-            if (backendTls && backendH2c)
-            {
-                section.Error("backend_h2c", "cannot be combined with backend_tls (h2c is plaintext HTTP/2; with TLS, HTTP/2 is negotiated by ALPN)");
-            }
-
-            if (backendCa.Length > 0 && !backendTls)
-            {
-                section.Error("backend_ca", "is only used with backend_tls = true");
-            }
-
-            if (sendProxyProtocol)
-            {
-                section.Error("send_proxy_protocol", "applies to l4 routes only (l7 routes send X-Forwarded-For and X-Real-IP)");
-            }
-        }
-        else
-        {
-            foreach (var (key, set) in new[] { ("tls_cert", tlsCert.Length > 0), ("tls_key", tlsKey.Length > 0), ("backend_tls", backendTls), ("backend_ca", backendCa.Length > 0), ("backend_h2c", backendH2c) })
-            {
-                if (set)
-                {
-                    section.Error(key, "applies to l7 routes only; set mode = \"l7\" or remove it");
-                }
+                section.Error(error.Field, error.Message);
             }
         }
 
+        // The files are loaded only when their keys are otherwise right, so an l4 route's stray tls_cert or a path
+        // too long to open says that once, not also that it does not load.
+        if (files.LoadsFiles && !errors.Any(e => e.Field is "mode" or "tls_cert" or "tls_key" or "backend_ca"))
+        {
+            foreach (var error in RouteRules.CheckFiles(draft))
+            {
+                section.Error(error.Field, error.Message);
+            }
+        }
+
+        var mode = RouteRules.ParseMode(modeText) ?? RouteMode.L4;
         var policies = new List<L7PolicyConfig>(policySections.Count);
         foreach (var policySection in policySections)
         {
             var type = policySection.GetString("type", required: true) ?? "";
             var value = policySection.GetString("value", required: true) ?? "";
             policySection.ReportUnknownKeys();
-            if (type.Length > 0 && !L7PolicyConfig.IsKnownType(type))
+            foreach (var error in PolicyRules.Check(type, value))
             {
-                policySection.Error("type", $"\"{type}\" is not \"{L7PolicyConfig.BlockUserAgent}\" or \"{L7PolicyConfig.RequireHeader}\"");
+                // GetString already reported a missing or empty type or value.
+                if (!(error.Field == "type" && type.Length == 0) && !(error.Field == "value" && value.Length == 0))
+                {
+                    policySection.Error(error.Field, error.Message);
+                }
             }
 
             policies.Add(new L7PolicyConfig(type, value));
@@ -196,10 +154,10 @@ internal static class ListenerConfigReader
             Hostname = Hostnames.Normalize(hostname),
             Backend = backend,
             Mode = mode,
-            TlsCert = files.Check(section, "tls_cert", tlsCert),
-            TlsKey = files.Check(section, "tls_key", tlsKey),
+            TlsCert = draft.TlsCert,
+            TlsKey = draft.TlsKey,
             BackendTls = backendTls,
-            BackendCa = files.Check(section, "backend_ca", backendCa),
+            BackendCa = draft.BackendCa,
             BackendH2c = backendH2c,
             SendProxyProtocol = sendProxyProtocol,
             L7Policies = policies,

@@ -98,7 +98,7 @@ internal sealed class TomlSection
 
         if (!Duration.TryParse(text, out var duration) || duration <= TimeSpan.Zero)
         {
-            Error(key, $"\"{text}\" is not a positive duration such as \"500ms\", \"10s\" or \"5m\"");
+            Error(key, $"{Model.RuleText.Quote(text)} is not a positive duration such as \"500ms\", \"10s\" or \"5m\"");
             return defaultValue;
         }
 
@@ -171,7 +171,7 @@ internal sealed class TomlSection
         for (var i = 0; i < array.Count; i++)
         {
             var element = array[i];
-            var name = element.TryGetValue(nameKey, out var n) && n is string s ? $" ({s})" : "";
+            var name = element.TryGetValue(nameKey, out var n) && n is string s ? $" ({Model.RuleText.Clip(s)})" : "";
             result.Add(new TomlSection(element, $"{Qualify(key)}[{i}]{name}", _errors));
         }
 
@@ -193,7 +193,7 @@ internal sealed class TomlSection
     private static string Describe(object? value) => value switch
     {
         null => "nothing",
-        string s => $"the string \"{s}\"",
+        string s => $"the string {Model.RuleText.Quote(s)}",
         bool b => b ? "true" : "false",
         long l => $"the integer {l}",
         double d => $"the number {d}",

@@ -2,6 +2,7 @@ using System.Net;
 using MaxMind.Db;
 using MaxMind.GeoIP2;
 using McProxy.Config;
+using McProxy.Model;
 using McProxy.Store;
 
 namespace McProxy.Firewall;
@@ -83,17 +84,10 @@ internal sealed class GlobalFirewall : IDisposable
 
     private static DatabaseReader? OpenGeoIp(string path, out string? reason)
     {
-        try
-        {
-            // Loaded whole into memory: a Country database is a few MiB, and lookups then never touch the disk.
-            reason = null;
-            return new DatabaseReader(path, FileAccessMode.Memory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDatabaseException or ArgumentException)
-        {
-            reason = e.Message;
-            return null;
-        }
+        // Read whole into memory through FileRules (regular file only, size-capped): lookups never touch the disk.
+        var reader = FileRules.OpenGeoIp(path, "geoip_db", out var error);
+        reason = error?.Message;
+        return reader;
     }
 
     private static string GeoIpError(string path, string? reason) => $"[firewall] geoip_db {path}: cannot open the MaxMind database: {reason}";

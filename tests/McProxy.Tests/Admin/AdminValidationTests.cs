@@ -2,6 +2,7 @@ using System.Text;
 using Grpc.Core;
 using McProxy.Client;
 using McProxy.Client.V1;
+using McProxy.Tests.TestInfrastructure;
 using Route = McProxy.Client.V1.Route;
 
 namespace McProxy.Tests.Admin;
@@ -13,6 +14,7 @@ namespace McProxy.Tests.Admin;
 public sealed class AdminValidationTests : IAsyncLifetime
 {
     private const string L = AdminEnvironment.Listener;
+    private static readonly string Megabyte = new('a', 1 << 20);
     private AdminEnvironment _env = null!;
 
     public async Task InitializeAsync()
@@ -43,7 +45,23 @@ public sealed class AdminValidationTests : IAsyncLifetime
         ["route: l7 relative certificate path"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = "web.pem"))),
         ["route: l7 certificate missing"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = e.L7Cert + ".missing"))),
         ["route: l7 certificate not PEM"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = Garbage(e)))),
-        ["route: l7 key of another certificate"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsKey = OtherKey(e)))),
+        ["route: l7 key of another certificate"] = (StatusCode.InvalidArgument, "route.tls_key", e => AddRoute(e, L, L7(e, r => r.TlsKey = OtherKey(e)))),
+        ["route: l7 key not PEM"] = (StatusCode.InvalidArgument, "route.tls_key", e => AddRoute(e, L, L7(e, r => r.TlsKey = Garbage(e)))),
+        ["route: l7 certificate is a FIFO"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = Fifo(e)))),
+        ["route: l7 key is a FIFO"] = (StatusCode.InvalidArgument, "route.tls_key", e => AddRoute(e, L, L7(e, r => r.TlsKey = Fifo(e)))),
+        ["route: l7 certificate is a directory"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = e.Directory))),
+        ["route: l7 certificate is a device"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = "/dev/zero"))),
+        ["route: l7 certificate over 1 MiB"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = Oversized(e)))),
+        ["route: backend_ca not a certificate"] = (StatusCode.InvalidArgument, "route.backend_ca", e => AddRoute(e, L, L7(e, r => (r.BackendTls, r.BackendCa) = (true, e.L7Key)))),
+        ["route: backend_ca is a FIFO"] = (StatusCode.InvalidArgument, "route.backend_ca", e => AddRoute(e, L, L7(e, r => (r.BackendTls, r.BackendCa) = (true, Fifo(e))))),
+        ["route: backend_ca relative"] = (StatusCode.InvalidArgument, "route.backend_ca", e => AddRoute(e, L, L7(e, r => (r.BackendTls, r.BackendCa) = (true, "ca.pem")))),
+        ["route: hostname a dash"] = (StatusCode.InvalidArgument, "route.hostname", e => AddRoute(e, L, new Route { Hostname = "-", Backend = "127.0.0.1:1" })),
+        ["route: hostname with an underscore"] = (StatusCode.InvalidArgument, "route.hostname", e => AddRoute(e, L, new Route { Hostname = "a_b.example.test", Backend = "127.0.0.1:1" })),
+        ["route: hostname of 1 MB"] = (StatusCode.InvalidArgument, "route.hostname", e => AddRoute(e, L, new Route { Hostname = Megabyte, Backend = "127.0.0.1:1" })),
+        ["route: backend of 1 MB"] = (StatusCode.InvalidArgument, "route.backend", e => AddRoute(e, L, new Route { Hostname = "x.example.test", Backend = Megabyte })),
+        ["route: certificate path with a NUL"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = e.L7Cert + "\0.other"))),
+        ["route: certificate path of 1 MB"] = (StatusCode.InvalidArgument, "route.tls_cert", e => AddRoute(e, L, L7(e, r => r.TlsCert = "/" + Megabyte))),
+        ["remove route: hostname of 1 MB"] = (StatusCode.InvalidArgument, "hostname", e => e.Client.RemoveRouteAsync(L, Megabyte)),
         ["route: l7 with PROXY protocol"] = (StatusCode.InvalidArgument, "route.send_proxy_protocol", e => AddRoute(e, L, L7(e, r => r.SendProxyProtocol = true))),
         ["route: l7 with policies made l4"] = (StatusCode.FailedPrecondition, "route.mode", e => AddRoute(e, L, new Route { Hostname = AdminEnvironment.L7Host, Backend = "127.0.0.1:1" })),
         ["remove route: unknown hostname"] = (StatusCode.NotFound, "hostname", e => e.Client.RemoveRouteAsync(L, "nope.example.test")),
@@ -60,6 +78,13 @@ public sealed class AdminValidationTests : IAsyncLifetime
         ["firewall: remove unknown"] = (StatusCode.NotFound, "rule", e => e.Client.RemoveFirewallRuleAsync("cidr", "10.0.0.0/8")),
         ["policy: unknown type"] = (StatusCode.InvalidArgument, "policy.type", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "block_ip", "x")),
         ["policy: empty value"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "require_header", "")),
+        ["policy: header name with a value"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "require_header", "X-Api-Key: secret")),
+        ["policy: header name with CR LF"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "require_header", "X-A\r\nX-B")),
+        ["policy: header name with NUL"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "require_header", "X-A\0")),
+        ["policy: header name of 1 MB"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "require_header", Megabyte)),
+        ["policy: user agent with a control character"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "block_user_agent", "Bot\u0007")),
+        ["policy: user agent of 1 MB"] = (StatusCode.InvalidArgument, "policy.value", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L7Host, "block_user_agent", Megabyte)),
+        ["firewall: value of 1 MB"] = (StatusCode.InvalidArgument, "rule.value", e => e.Client.AddFirewallRuleAsync("cidr", Megabyte)),
         ["policy: unknown route"] = (StatusCode.NotFound, "hostname", e => e.Client.AddL7PolicyAsync(L, "nope.example.test", "require_header", "X")),
         ["policy: unknown listener"] = (StatusCode.NotFound, "listener_addr", e => e.Client.AddL7PolicyAsync(":9", AdminEnvironment.L7Host, "require_header", "X")),
         ["policy: on an l4 route"] = (StatusCode.FailedPrecondition, "hostname", e => e.Client.AddL7PolicyAsync(L, AdminEnvironment.L4Host, "require_header", "X")),
@@ -79,6 +104,8 @@ public sealed class AdminValidationTests : IAsyncLifetime
 
         Assert.Equal(code, error.StatusCode);
         Assert.StartsWith(field + ":", error.Status.Detail, StringComparison.Ordinal);
+        // A value is quoted, never echoed whole: a 1 MB one comes back as 100 characters and its length.
+        Assert.True(error.Status.Detail.Length < 600, error.Status.Detail[..Math.Min(600, error.Status.Detail.Length)]);
         Assert.Equal(before, State());
     }
 
@@ -102,6 +129,16 @@ public sealed class AdminValidationTests : IAsyncLifetime
     {
         var path = Path.Combine(e.Directory, "garbage.pem");
         File.WriteAllText(path, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        return path;
+    }
+
+    private static string Fifo(AdminEnvironment e) => Fifos.Create(e.Directory, $"fifo-{Guid.NewGuid():N}.pem");
+
+    private static string Oversized(AdminEnvironment e)
+    {
+        var path = Path.Combine(e.Directory, "huge.pem");
+        var pem = File.ReadAllText(e.L7Cert);
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat(pem, (2 << 20) / pem.Length + 1)));
         return path;
     }
 

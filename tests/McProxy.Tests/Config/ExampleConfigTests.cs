@@ -1,4 +1,5 @@
 using McProxy.Config;
+using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Config;
 
@@ -41,11 +42,17 @@ public sealed class ExampleConfigTests : IDisposable
         // Enable the "#~" lines and point /srv/mc-proxy at a temporary directory holding the files they name.
         var text = string.Join('\n', ExampleText.Split('\n').Select(line => line.StartsWith("#~ ", StringComparison.Ordinal) ? line[3..] : line))
             .Replace("/srv/mc-proxy/", _dir + "/", StringComparison.Ordinal);
-        Directory.CreateDirectory(Path.Combine(_dir, "certs"));
-        foreach (var file in new[] { "certs/metacrypt.pem", "certs/metacrypt.key", "certs/backend-ca.pem", "certs/admin.pem", "certs/admin.key", "certs/admin-ca.pem", "GeoLite2-Country.mmdb" })
-        {
-            File.WriteAllText(Path.Combine(_dir, file), "");
-        }
+        // Files that load and check, as the config reader now requires: certificates with their keys, CA bundles, a MaxMind DB.
+        var certs = Path.Combine(_dir, "certs");
+        Directory.CreateDirectory(certs);
+        using var ca = new TestCertificates();
+        using var metacrypt = ca.IssueServer("metacrypt.example.net");
+        using var admin = ca.IssueServer("admin.example.net");
+        PemFiles.Write(metacrypt, certs, "metacrypt");
+        PemFiles.Write(admin, certs, "admin");
+        File.WriteAllText(Path.Combine(certs, "backend-ca.pem"), ca.Ca.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(certs, "admin-ca.pem"), ca.Ca.ExportCertificatePem());
+        File.WriteAllBytes(Path.Combine(_dir, "GeoLite2-Country.mmdb"), new MaxMindDbWriter().Add("192.0.2.0/24", "CN").Build());
 
         var config = ConfigLoader.Parse(text, "mc-proxy.toml.example", _dir);
 

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
+using McProxy.Model;
 
 namespace McProxy.Http.Forwarding;
 
@@ -45,19 +45,9 @@ internal sealed partial class BackendCa
     /// <summary>The certificates in the file, or null with <paramref name="reason"/>.</summary>
     private static X509Certificate2Collection? Load(string path, out string? reason)
     {
-        var roots = new X509Certificate2Collection();
-        try
-        {
-            roots.ImportFromPemFile(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            reason = e.Message;
-            return null;
-        }
-
-        reason = roots.Count == 0 ? "holds no PEM certificate" : null;
-        return roots.Count == 0 ? null : roots;
+        var roots = FileRules.LoadCaBundle(path, "backend_ca", out var error);
+        reason = error?.Message;
+        return roots;
     }
 
     private static partial class Log

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
+using McProxy.Model;
 
 namespace McProxy.Http.Tls;
 
@@ -43,7 +44,7 @@ internal sealed partial class CertificateStore(ILogger logger)
 
                 return context;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException or InvalidOperationException)
             {
                 if (entry is null)
                 {
@@ -62,13 +63,15 @@ internal sealed partial class CertificateStore(ILogger logger)
 
     private static SslStreamCertificateContext Load(string certPath, string keyPath)
     {
-        using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        // Through FileRules, as the config and the admin API checked them: never blocking on a FIFO swapped in, size-capped.
+        var errors = new List<RuleError>();
+        var pair = FileRules.LoadCertificate(certPath, "tls_cert", keyPath, "tls_key", errors)
+            ?? throw new InvalidOperationException(string.Join("; ", errors));
+        using var pem = pair.Leaf;
         // Through PKCS#12 so the private key is usable by SslStream on every platform.
         var leaf = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        var chain = new X509Certificate2Collection();
-        chain.ImportFromPemFile(certPath);
         var intermediates = new X509Certificate2Collection();
-        foreach (var certificate in chain)
+        foreach (var certificate in pair.Chain)
         {
             if (certificate.Thumbprint != leaf.Thumbprint)
             {
