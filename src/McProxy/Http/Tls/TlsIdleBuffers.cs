@@ -7,7 +7,7 @@ namespace McProxy.Http.Tls;
 /// <summary>
 /// Lets OpenSSL free a TLS connection's record buffers while it is idle. By default OpenSSL keeps a read and a
 /// write buffer of about 17 KiB each for the life of every connection, which is most of what an idle L7 connection
-/// costs; with <c>SSL_MODE_RELEASE_BUFFERS</c> (as HAProxy, nginx and Envoy set) it takes them only while a record is
+/// costs; with <c>SSL_MODE_RELEASE_BUFFERS</c> (as HAProxy and nginx set) it takes them only while a record is
 /// being read or written. .NET's <see cref="SslStream"/> on Linux neither sets the mode nor exposes its OpenSSL
 /// handle, so the handle is read through the stream's private state and the mode set with <c>SSL_ctrl</c> from the
 /// same libssl the runtime loaded. Where that is not possible (another platform or runtime layout, no libssl), the
