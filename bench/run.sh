@@ -16,10 +16,12 @@
 #   BENCH_DURATION [5]       seconds per measured figure (after a 1 s warm-up)
 #   BENCH_RUNS [3]           runs per proxy and scenario; the table shows the median
 #   BENCH_WORKERS [1]        worker threads/processes per proxy: 1 or 2
-#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle]
+#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle
+#                            l7_idle_h2]
 #   BENCH_PROXIES            [mc-proxy haproxy nginx]
 #   BENCH_DIRECT [1]         also drive the backends with no proxy in between, as the ceiling of this machine
-#   BENCH_IDLE_CONNECTIONS [5000], BENCH_LATENCY_RATE [2000] requests/s over 10 connections
+#   BENCH_IDLE_CONNECTIONS [5000] (L4 relayed and L7 TLS connections alike),
+#   BENCH_LATENCY_RATE [2000] requests/s over 10 connections
 #   BENCH_NICE [-20]         nice level of everything the benchmark runs: on a machine shared with builds, the
 #                            proxies and tools would otherwise get a small, varying share of their CPUs, and a
 #                            proxy with more threads a larger share than a single-threaded one
@@ -33,8 +35,8 @@ quick=${BENCH_QUICK:-0}
 duration=${BENCH_DURATION:-$([[ $quick == 1 ]] && echo 2 || echo 5)}
 runs=${BENCH_RUNS:-$([[ $quick == 1 ]] && echo 1 || echo 3)}
 workers=${BENCH_WORKERS:-1}
-# l4_idle restarts each proxy (a fresh process per memory figure), so it runs last, after the warm ones.
-scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle}
+# The idle scenarios restart each proxy (a fresh process per memory figure), so they run last, after the warm ones.
+scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle l7_idle_h2}
 proxies=(${BENCH_PROXIES:-mc-proxy haproxy nginx})
 direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
@@ -353,6 +355,9 @@ run_one() {
     l4_bulk8) tool "$loadgen" bulk --target "127.0.0.1:$l4" --sni source.bench --streams 8 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_latency) tool "$loadgen" latency --target "127.0.0.1:$l4" --sni echo.bench --rate "$latency_rate" --connections 10 --duration "$duration" ;;
     l4_idle) tool "$loadgen" idle --target "127.0.0.1:$l4" --sni echo.bench --count "$idle_connections" --steps 5 --pids "${measured[$proxy]}" ;;
+    # TLS terminated by the proxy, one request answered (HTTP/1.1) or one stream (HTTP/2), then silence.
+    l7_idle) tool "$loadgen" l7idle --target "127.0.0.1:$l7" --sni l7.bench --ca "$work/l7.pem" --http 1.1 --count "$idle_connections" --steps 5 --pids "${measured[$proxy]}" ;;
+    l7_idle_h2) tool "$loadgen" l7idle --target "127.0.0.1:$l7" --sni l7.bench --ca "$work/l7.pem" --http 2 --count "$idle_connections" --steps 5 --pids "${measured[$proxy]}" ;;
     l7_h1) with_cpu "$proxy" l7_wrk "$l7" ;;
     # Connection: close makes wrk open a new connection, with a full handshake, for every request.
     l7_handshake) with_cpu "$proxy" l7_wrk "$l7" -H "Connection: close" ;;
@@ -416,7 +421,7 @@ for scenario in $scenarios; do
   for run in $(seq "$runs"); do
     for i in "${!order[@]}"; do
       proxy=${order[$(((i + run - 1) % ${#order[@]}))]}
-      if [[ $scenario == l4_idle ]]; then
+      if [[ $scenario == *_idle* ]]; then
         # A fresh process, as after a deploy: memory that a warm process freed earlier would hide the cost.
         stop_proxy "$proxy"
         start_proxy "$proxy" >/dev/null
@@ -444,7 +449,7 @@ settings="$workers worker per proxy (CPU $proxy_cpus; load generators and backen
 preamble=$(cat <<TEXT
 Machine: $machine. Shared and noisy (other builds run beside it): compare ratios within this run only.
 Versions: $versions.
-Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
+Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections (L4), or TLS connections terminated by the proxy after one HTTP/1.1 request or one HTTP/2 stream (L7), on a freshly started proxy. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
 Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; none splices.
 TEXT
 )

@@ -42,12 +42,9 @@ internal static class IdleMemory
             }
         }
 
-        var meanX = points.Average(p => p.Connections);
-        var meanY = points.Average(p => p.Rss);
-        var slope = points.Sum(p => (p.Connections - meanX) * (p.Rss - meanY)) / points.Sum(p => (p.Connections - meanX) * (p.Connections - meanX));
         return Client.Print(new
         {
-            bytes_per_conn = Math.Round(slope),
+            bytes_per_conn = Math.Round(Slope(points)),
             rss_first_mb = Math.Round(points[0].Rss / 1e6, 1),
             rss_last_mb = Math.Round(points[^1].Rss / 1e6, 1),
             connections = sockets.Count,
@@ -77,8 +74,16 @@ internal static class IdleMemory
         sockets.AddRange(opened);
     }
 
+    /// <summary>The least-squares slope of resident memory over open connections: bytes per connection.</summary>
+    public static double Slope(List<(double Connections, double Rss)> points)
+    {
+        var meanX = points.Average(p => p.Connections);
+        var meanY = points.Average(p => p.Rss);
+        return points.Sum(p => (p.Connections - meanX) * (p.Rss - meanY)) / points.Sum(p => (p.Connections - meanX) * (p.Connections - meanX));
+    }
+
     /// <summary>RSS once it has stopped moving (the proxy may still be finishing the last connections' work).</summary>
-    private static async Task<double> SettledRssAsync(int[] pids)
+    public static async Task<double> SettledRssAsync(int[] pids)
     {
         long previous = -1;
         for (var i = 0; i < 10; i++)

@@ -77,6 +77,12 @@ internal sealed class L7Host : IAsyncDisposable
                 // Runs after the handshake: what the connection's access line reports (or tls_failed without it).
                 listen.Use(next => connection =>
                 {
+                    // Before the first request: the TLS record buffers are then held only while records move.
+                    if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
+                    {
+                        TlsIdleBuffers.TryRelease(ssl);
+                    }
+
                     if (connection.Features.Get<IL7RouteFeature>() is L7RouteFeature route)
                     {
                         var tls = connection.Features.Get<ITlsHandshakeFeature>();
