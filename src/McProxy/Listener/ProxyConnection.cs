@@ -294,6 +294,11 @@ internal sealed partial class ProxyConnection
                 if (l7.Route.TlsProtocol is { } tls)
                 {
                     detail = $"tls={tls} requests={l7.Route.Requests}";
+                    if (l7.Route.AnyRequestAbortedByClient)
+                    {
+                        // BytesOut says how much of the response reached the client's socket.
+                        outcome = ConnectionOutcome.ClientAborted;
+                    }
                 }
                 else
                 {
