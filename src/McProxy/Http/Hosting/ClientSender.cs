@@ -17,8 +17,9 @@ namespace McProxy.Http.Hosting;
 /// The pipe holds at most <see cref="PauseWriterThreshold"/> unsent bytes: past that, Kestrel's flushes wait, and
 /// so do YARP's response copy and its read from the backend. A send that fails (the client reset or left) shuts
 /// the socket down and reports the client gone, which Kestrel turns into an aborted request and YARP into a
-/// cancelled backend request; the pipe is then completed without an error, so that Kestrel's later flushes see
-/// "completed" (as with its own socket transport) rather than an exception it would log.
+/// cancelled backend request. Meanwhile Kestrel's writes wait on the pipe; it is then completed without an error,
+/// so that Kestrel's later flushes see "completed" (as with its own socket transport) rather than an exception it
+/// would log.
 /// </para>
 /// </summary>
 internal sealed class ClientSender
@@ -33,6 +34,9 @@ internal sealed class ClientSender
     /// </summary>
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(2);
 
+    /// <summary>After a failed send, how long the pipe is held (Kestrel's writes waiting) before it is let go.</summary>
+    private static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(1);
+
     private readonly ProxyConnection _owner;
     private readonly Socket _socket;
     private readonly Action _clientGone;
@@ -43,6 +47,7 @@ internal sealed class ClientSender
         resumeWriterThreshold: PauseWriterThreshold / 2,
         useSynchronizationContext: false));
 
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<ArraySegment<byte>>? _segments;
     private long _lastProgress;
     private int _failed;
@@ -73,6 +78,12 @@ internal sealed class ClientSender
     /// </summary>
     public Task StopAsync(bool abort)
     {
+        if (!abort)
+        {
+            // Kestrel is done with the connection: nothing of its will wait on the pipe any more.
+            _released.TrySetResult();
+        }
+
         if (Volatile.Read(ref _stopping) is { } stopping)
         {
             return stopping;
@@ -166,10 +177,15 @@ internal sealed class ClientSender
             Volatile.Write(ref _failed, 1);
             Shutdown(SocketShutdown.Both);
             _clientGone();
+            // Until the aborted request has been noticed, Kestrel's writes wait on the pipe (at most its threshold
+            // fills) instead of vanishing into a completed one: otherwise YARP's copy, its writes returning at once,
+            // reads the backend at full speed meanwhile. The pipe is let go when the connection is disposed, or
+            // after ReleaseBound at the latest, should a flush without a cancellation token be waiting on it.
+            await Task.WhenAny(_released.Task, Task.Delay(ReleaseBound));
         }
 
-        // Without an error: Kestrel's next flush sees the output completed (and ends the request) instead of an
-        // exception, which it would log as an error per flush.
+        // Without an error: Kestrel's next flush sees the output completed instead of an exception, which it would
+        // log as an error per flush.
         await reader.CompleteAsync();
     }
 
