@@ -107,24 +107,31 @@ internal sealed class ClientSender
 
     private async Task CompleteStopAsync(TaskCompletionSource done)
     {
-        Volatile.Write(ref _lastProgress, Environment.TickCount64);
-        while (!Sending.IsCompleted && !Failed)
+        try
         {
-            // The bound runs from the last send that completed, so a slow client that still reads gets its tail.
-            var left = StopBound.TotalMilliseconds - (Environment.TickCount64 - Volatile.Read(ref _lastProgress));
-            if (left <= 0)
+            Volatile.Write(ref _lastProgress, Environment.TickCount64);
+            while (!Sending.IsCompleted && !Failed)
             {
-                Shutdown(SocketShutdown.Both);
-                break;
+                // The bound runs from the last send that completed, so a slow client that still reads gets its tail.
+                var left = StopBound.TotalMilliseconds - (Environment.TickCount64 - Volatile.Read(ref _lastProgress));
+                if (left <= 0)
+                {
+                    Shutdown(SocketShutdown.Both);
+                    break;
+                }
+
+                await Task.WhenAny(Sending, Task.Delay(TimeSpan.FromMilliseconds(left)));
             }
 
-            await Task.WhenAny(Sending, Task.Delay(TimeSpan.FromMilliseconds(left)));
+            await Sending;
+            // The FIN after the last bytes; after a failure or a forced stop, both ways (a pending read wakes).
+            Shutdown(Failed ? SocketShutdown.Both : SocketShutdown.Send);
         }
-
-        await Sending;
-        // The FIN after the last bytes; after a failure or a forced stop, both ways (a pending read wakes).
-        Shutdown(Failed ? SocketShutdown.Both : SocketShutdown.Send);
-        done.TrySetResult();
+        finally
+        {
+            // Whatever happened, the connection's disposal must not wait on this forever.
+            done.TrySetResult();
+        }
     }
 
     private void Shutdown(SocketShutdown how)
@@ -170,7 +177,7 @@ internal sealed class ClientSender
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception)
         {
             // The client reset or left, or the socket was shut down (a stop past its bound): as Kestrel's socket
             // transport does, shut the socket down so that a pending read ends too, and say the client is gone.
