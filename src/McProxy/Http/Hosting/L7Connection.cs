@@ -30,6 +30,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     private int _closeSignalled;
     private int _aborted;
     private int _inputEnded;
+    private int _serverClosing;
 
     public L7Connection(ProxyConnection owner, Socket socket, byte[] replay, L7RouteFeature route, EndPoint? localEndPoint)
     {
@@ -128,6 +129,12 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         await base.DisposeAsync();
     }
 
+    /// <summary>
+    /// The proxy closes the socket itself (the drain's end at shutdown): the sends and reads that fail from here on
+    /// are not the client leaving.
+    /// </summary>
+    public void ServerClosing() => Volatile.Write(ref _serverClosing, 1);
+
     /// <summary>For a connection Kestrel never accepted (the L7 host had stopped).</summary>
     public void Reject() => _completed.TrySetResult();
 
@@ -168,7 +175,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     /// <summary>The client left (its side ended, or a send to it failed), unless Kestrel had already aborted the connection.</summary>
     private void OnClientGone()
     {
-        if (Volatile.Read(ref _aborted) == 0)
+        if (Volatile.Read(ref _aborted) == 0 && Volatile.Read(ref _serverClosing) == 0)
         {
             Route.ClientLeft();
         }
