@@ -9,6 +9,8 @@ internal sealed class L7RouteFeature(long connectionId, ListenerState listener, 
 {
     private int _requests;
     private string? _tlsProtocol;
+    private int _clientGone;
+    private int _requestsAbortedByClient;
 
     /// <summary>The proxy connection's id, as on its access-log line.</summary>
     public long ConnectionId { get; } = connectionId;
@@ -38,4 +40,17 @@ internal sealed class L7RouteFeature(long connectionId, ListenerState listener, 
     public string? TlsProtocol => Volatile.Read(ref _tlsProtocol);
 
     public void HandshakeCompleted(string protocol) => Volatile.Write(ref _tlsProtocol, protocol);
+
+    /// <summary>
+    /// The client closed or reset the connection, or a send to it failed, before the server ended it: requests
+    /// still in flight end as <c>client_aborted</c>.
+    /// </summary>
+    public bool ClientGone => Volatile.Read(ref _clientGone) != 0;
+
+    public void ClientLeft() => Volatile.Write(ref _clientGone, 1);
+
+    /// <summary>A request on this connection ended as <c>client_aborted</c>: so does the connection's access line.</summary>
+    public bool AnyRequestAbortedByClient => Volatile.Read(ref _requestsAbortedByClient) != 0;
+
+    public void RequestAbortedByClient() => Volatile.Write(ref _requestsAbortedByClient, 1);
 }

@@ -19,6 +19,9 @@ internal static class ConnectionOutcome
     /// <summary>An L7 connection whose TLS handshake with the proxy did not complete (timeout, no common version, bad alert).</summary>
     public const string TlsFailed = "tls_failed";
     public const string IdleTimeout = "idle_timeout";
+
+    /// <summary>An L7 connection the client left (closed, reset, stopped reading) with a request still in flight.</summary>
+    public const string ClientAborted = "client_aborted";
     public const string Shutdown = "shutdown";
     public const string Reset = "reset";
     public const string Error = "error";

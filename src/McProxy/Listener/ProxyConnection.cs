@@ -30,6 +30,7 @@ internal sealed partial class ProxyConnection
     private readonly Socket _client;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private Socket? _backend;
+    private L7Connection? _l7;
     private string? _abortOutcome;
     private int _phase;
     private long _deadline;
@@ -101,6 +102,8 @@ internal sealed partial class ProxyConnection
     {
         if (Interlocked.CompareExchange(ref _abortOutcome, outcome, null) is null)
         {
+            // The sends that fail once the socket is closed below are not the client leaving.
+            Volatile.Read(ref _l7)?.ServerClosing();
             // A reset on one side is passed on as a reset; a deadline or a drain closes with a FIN.
             var abortive = outcome == ConnectionOutcome.Reset;
             Close(_client, abortive);
@@ -241,6 +244,7 @@ internal sealed partial class ProxyConnection
                         sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
                         new L7RouteFeature(Id, _listener, serverName, route, ClientEndPoint),
                         _listener.LocalEndPoint);
+                    Volatile.Write(ref _l7, l7);
                     // Counted as received now, as on an L4 route; the replay to Kestrel is not counted again.
                     CountFromClient(sniff.Length);
                 }
@@ -304,6 +308,11 @@ internal sealed partial class ProxyConnection
                 if (l7.Route.TlsProtocol is { } tls)
                 {
                     detail = $"tls={tls} requests={l7.Route.Requests}";
+                    if (l7.Route.AnyRequestAbortedByClient)
+                    {
+                        // BytesOut says how much of the response reached the client's socket.
+                        outcome = ConnectionOutcome.ClientAborted;
+                    }
                 }
                 else
                 {

@@ -158,6 +158,14 @@ public sealed class L7RoutingTests : IAsyncLifetime
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
         Assert.Equal(WebSocketState.Closed, socket.State);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+
+        // After the close handshake the client closes the connection, as a browser does: a normal end of the
+        // upgraded request, not a cancelled upgrade.
+        socket.Dispose();
+        invoker.Dispose();
+        var line = await proxy.Log.WaitForAsync(e => e.Category == "McProxy.Access" && e.Get("Status") == "101");
+        Assert.Equal("ok", line.Get("Outcome"));
+        Assert.DoesNotContain("Canceled", line.Get("Detail"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,14 +13,33 @@ namespace McProxy.Http.Hosting;
 /// TCP segment instead of one each (2.3 segments per request instead of 3.2 in the h2load benchmark, as many as
 /// HAProxy sends); under HTTP/1.1 the sends of many connections run as one batch on a pool thread. Every byte sent
 /// is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics).
+/// <para>
+/// The pipe holds at most <see cref="PauseWriterThreshold"/> unsent bytes: past that, Kestrel's flushes wait, and
+/// so do YARP's response copy and its read from the backend. A send that fails (the client reset or left) shuts
+/// the socket down and reports the client gone, which Kestrel turns into an aborted request and YARP into a
+/// cancelled backend request. Meanwhile Kestrel's writes wait on the pipe; it is then completed without an error,
+/// so that Kestrel's later flushes see "completed" (as with its own socket transport) rather than an exception it
+/// would log.
+/// </para>
 /// </summary>
 internal sealed class ClientSender
 {
     /// <summary>Kestrel's own transport limit: past this much unsent output, Kestrel's flushes wait.</summary>
     private const long PauseWriterThreshold = 64 * 1024;
 
+    /// <summary>
+    /// How long a closing connection waits for the client to take its last bytes: a client that takes nothing for
+    /// this long is cut off. Long enough for a GOAWAY or a response's tail to leave, short enough that a client
+    /// that stopped reading does not hold a connection slot.
+    /// </summary>
+    private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(2);
+
+    /// <summary>After a failed send, how long the pipe is held (Kestrel's writes waiting) before it is let go.</summary>
+    private static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(1);
+
     private readonly ProxyConnection _owner;
     private readonly Socket _socket;
+    private readonly Action _clientGone;
     private readonly Pipe _pipe = new(new PipeOptions(
         readerScheduler: PipeScheduler.ThreadPool,
         writerScheduler: PipeScheduler.Inline,
@@ -28,20 +47,103 @@ internal sealed class ClientSender
         resumeWriterThreshold: PauseWriterThreshold / 2,
         useSynchronizationContext: false));
 
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<ArraySegment<byte>>? _segments;
+    private long _lastProgress;
+    private int _failed;
+    private Task? _stopping;
 
-    public ClientSender(ProxyConnection owner, Socket socket)
+    public ClientSender(ProxyConnection owner, Socket socket, Action clientGone)
     {
         _owner = owner;
         _socket = socket;
+        _clientGone = clientGone;
         Sending = SendLoopAsync();
     }
 
     /// <summary>What Kestrel writes to.</summary>
     public PipeWriter Writer => _pipe.Writer;
 
-    /// <summary>Completes once the writer is complete and everything written has been sent, or sending failed.</summary>
+    /// <summary>Completes once the writer is complete and everything written has been sent, or sending stopped or failed.</summary>
     public Task Sending { get; }
+
+    /// <summary>A send failed: the client reset or left (or the socket was shut down under the loop).</summary>
+    public bool Failed => Volatile.Read(ref _failed) != 0;
+
+    /// <summary>
+    /// Sends what has been written so far (a GOAWAY, the end of a response), then shuts the socket down. At once
+    /// after a failed send; a client that takes nothing for <see cref="StopBound"/> is cut off (the pending send fails).
+    /// With <paramref name="abort"/>, bytes written after this call are not waited for; without, everything up to the
+    /// writer's completion is sent. Idempotent: the first call decides.
+    /// </summary>
+    public Task StopAsync(bool abort)
+    {
+        if (!abort)
+        {
+            // Kestrel is done with the connection: nothing of its will wait on the pipe any more.
+            _released.TrySetResult();
+        }
+
+        if (Volatile.Read(ref _stopping) is { } stopping)
+        {
+            return stopping;
+        }
+
+        if (abort)
+        {
+            // The loop sends what its next read returns, then ends.
+            _pipe.Reader.CancelPendingRead();
+        }
+
+        var task = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _stopping, task.Task, null) is { } existing)
+        {
+            return existing;
+        }
+
+        _ = CompleteStopAsync(task);
+        return task.Task;
+    }
+
+    private async Task CompleteStopAsync(TaskCompletionSource done)
+    {
+        try
+        {
+            Volatile.Write(ref _lastProgress, Environment.TickCount64);
+            while (!Sending.IsCompleted && !Failed)
+            {
+                // The bound runs from the last send that completed, so a slow client that still reads gets its tail.
+                var left = StopBound.TotalMilliseconds - (Environment.TickCount64 - Volatile.Read(ref _lastProgress));
+                if (left <= 0)
+                {
+                    Shutdown(SocketShutdown.Both);
+                    break;
+                }
+
+                await Task.WhenAny(Sending, Task.Delay(TimeSpan.FromMilliseconds(left)));
+            }
+
+            await Sending;
+            // The FIN after the last bytes; after a failure or a forced stop, both ways (a pending read wakes).
+            Shutdown(Failed ? SocketShutdown.Both : SocketShutdown.Send);
+        }
+        finally
+        {
+            // Whatever happened, the connection's disposal must not wait on this forever.
+            done.TrySetResult();
+        }
+    }
+
+    private void Shutdown(SocketShutdown how)
+    {
+        try
+        {
+            _socket.Shutdown(how);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
 
     private async Task SendLoopAsync()
     {
@@ -65,6 +167,7 @@ internal sealed class ClientSender
                     }
 
                     _owner.CountFromBackend(length);
+                    Volatile.Write(ref _lastProgress, Environment.TickCount64);
                 }
 
                 reader.AdvanceTo(buffer.End);
@@ -73,14 +176,24 @@ internal sealed class ClientSender
                     break;
                 }
             }
-
-            await reader.CompleteAsync();
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            // The client went away or the socket was shut down (Abort): Kestrel's next flush sees the pipe complete.
-            await reader.CompleteAsync(e);
+            // The client reset or left, or the socket was shut down (a stop past its bound): as Kestrel's socket
+            // transport does, shut the socket down so that a pending read ends too, and say the client is gone.
+            Volatile.Write(ref _failed, 1);
+            Shutdown(SocketShutdown.Both);
+            _clientGone();
+            // Until the aborted request has been noticed, Kestrel's writes wait on the pipe (at most its threshold
+            // fills) instead of vanishing into a completed one: otherwise YARP's copy, its writes returning at once,
+            // reads the backend at full speed meanwhile. The pipe is let go when the connection is disposed, or
+            // after ReleaseBound at the latest, should a flush without a cancellation token be waiting on it.
+            await Task.WhenAny(_released.Task, Task.Delay(ReleaseBound));
         }
+
+        // Without an error: Kestrel's next flush sees the output completed instead of an exception, which it would
+        // log as an error per flush.
+        await reader.CompleteAsync();
     }
 
     private async ValueTask SendAsync(ReadOnlyMemory<byte> memory)

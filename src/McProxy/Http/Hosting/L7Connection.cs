@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -17,6 +18,9 @@ namespace McProxy.Http.Hosting;
 internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature,
     IConnectionEndPointFeature, IConnectionLifetimeFeature
 {
+    /// <summary>How long a closed connection keeps reading what the client still sends, waiting for its FIN.</summary>
+    private static readonly TimeSpan LingerBound = TimeSpan.FromSeconds(1);
+
     private readonly Socket _socket;
     private readonly HandOffStream _stream;
     private readonly ClientSender _sender;
@@ -24,6 +28,9 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IDictionary<object, object?>? _items;
     private int _closeSignalled;
+    private int _aborted;
+    private int _inputEnded;
+    private int _serverClosing;
 
     public L7Connection(ProxyConnection owner, Socket socket, byte[] replay, L7RouteFeature route, EndPoint? localEndPoint)
     {
@@ -33,8 +40,8 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         RemoteEndPoint = route.ClientEndPoint;
         LocalEndPoint = localEndPoint;
         _stream = new HandOffStream(owner, socket, replay);
-        _stream.InputEnded += SignalClosed;
-        _sender = new ClientSender(owner, socket);
+        _stream.InputEnded += OnInputEnded;
+        _sender = new ClientSender(owner, socket, OnClientGone);
         Transport = new DuplexPipe(
             PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)),
             _sender.Writer);
@@ -73,18 +80,29 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 
     public override EndPoint? RemoteEndPoint { get; set; }
 
-    /// <summary>Kestrel gave up on the connection (timeout, protocol error, shutdown): close it now.</summary>
+    /// <summary>
+    /// Kestrel gave up on the connection (timeout, protocol error, shutdown): reading stops at once, and what Kestrel
+    /// wrote before (a GOAWAY naming the error, the end of a response) is still sent, within the sender's bound,
+    /// before the FIN, as Kestrel's own transport lets its output finish.
+    /// </summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
-            // Wakes a pending read or write; the owner closes the socket once Kestrel has disposed this context.
-            _socket.Shutdown(SocketShutdown.Both);
+            // Wakes a pending read (on Linux a receive shutdown sends nothing to the client); the owner closes the
+            // socket once Kestrel has disposed this context.
+            _socket.Shutdown(SocketShutdown.Receive);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
         }
 
+        _ = _sender.StopAsync(abort: true);
         SignalClosed();
     }
 
@@ -94,11 +112,11 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         {
             await Transport.Input.CompleteAsync();
             await Transport.Output.CompleteAsync();
-            await _sender.Sending;
-            // A FIN after the last response bytes (HTTP/1.1 "Connection: close", HTTP/2 GOAWAY).
-            _socket.Shutdown(SocketShutdown.Send);
+            // The last response bytes, then a FIN (HTTP/1.1 "Connection: close", HTTP/2 GOAWAY).
+            await _sender.StopAsync(abort: false);
+            await LingerAsync();
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
         {
         }
         finally
@@ -111,8 +129,59 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         await base.DisposeAsync();
     }
 
+    /// <summary>
+    /// The proxy closes the socket itself (the drain's end at shutdown): the sends and reads that fail from here on
+    /// are not the client leaving.
+    /// </summary>
+    public void ServerClosing() => Volatile.Write(ref _serverClosing, 1);
+
     /// <summary>For a connection Kestrel never accepted (the L7 host had stopped).</summary>
     public void Reject() => _completed.TrySetResult();
+
+    /// <summary>
+    /// After our FIN, reads and drops what the client still sends until its own FIN, for at most
+    /// <see cref="LingerBound"/>. Closing a socket with unread input sends a reset, and a reset makes the client's
+    /// TCP drop what it has not yet delivered: the end of a response, a GOAWAY. Not when the client has closed its
+    /// side or left. After an abort the read side is already shut down: this only drops what had arrived.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        if (_sender.Failed || (Volatile.Read(ref _inputEnded) != 0 && Volatile.Read(ref _aborted) == 0))
+        {
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            using var bound = new CancellationTokenSource(LingerBound);
+            while (await _socket.ReceiveAsync(buffer, SocketFlags.None, bound.Token) > 0)
+            {
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The client's side ended (FIN, reset): Kestrel ends what is in flight.</summary>
+    private void OnInputEnded()
+    {
+        Volatile.Write(ref _inputEnded, 1);
+        OnClientGone();
+    }
+
+    /// <summary>The client left (its side ended, or a send to it failed), unless Kestrel had already aborted the connection.</summary>
+    private void OnClientGone()
+    {
+        if (Volatile.Read(ref _aborted) == 0 && Volatile.Read(ref _serverClosing) == 0)
+        {
+            Route.ClientLeft();
+        }
+
+        SignalClosed();
+    }
 
     private void SignalClosed()
     {
