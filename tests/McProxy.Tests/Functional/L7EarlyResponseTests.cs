@@ -63,6 +63,13 @@ public sealed class L7EarlyResponseTests : IAsyncLifetime
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < Repeats; i++)
         {
+            // Half the uploads go on a pooled backend connection (SocketsHttpHandler reads ahead on those), half on a new one.
+            if (i % 2 == 0)
+            {
+                using var warm = await client.GetAsync(L7TestClient.Url(Hostname, proxy.EndPoint(), "/warm"));
+                Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            }
+
             using var content = new ByteArrayContent(body);
             using var response = await client.PostAsync(L7TestClient.Url(Hostname, proxy.EndPoint(), path), content);
             statuses.Add(response.StatusCode);

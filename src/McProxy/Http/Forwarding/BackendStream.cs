@@ -10,12 +10,21 @@ namespace McProxy.Http.Forwarding;
 /// the backend's answer, already in the socket's receive buffer, is never read (dotnet/yarp#2731). Here a write
 /// that fails because the backend closed or reset the connection completes as if sent, and so do the writes after it:
 /// the rest of the body goes nowhere, the handler reads the response, and it reaches the client with its status.
-/// When no response is there, the read fails as it would have, and the client gets 502 as before.
+/// Only when the backend has sent something that is still unread: a backend that failed without answering fails the
+/// write as before, at once, rather than after the client has sent the whole body.
 /// </summary>
 internal sealed class BackendStream(Socket socket) : Stream
 {
+    private readonly Socket _socket = socket;
     private readonly NetworkStream _inner = new(socket, ownsSocket: true);
     private volatile bool _writeClosed;
+
+    // SocketsHttpHandler reads ahead on a pooled HTTP/1.1 connection (to see it close while idle), and that read stays
+    // pending while the next request is written: an answer arriving meanwhile is taken into the handler's buffer,
+    // not left in the socket. These record that it happened.
+    private int _pendingReads;
+    private volatile bool _writtenDuringRead;
+    private volatile bool _answeredDuringWrite;
 
     /// <summary>True once the backend stopped accepting what is written (the rest of a request body is dropped).</summary>
     public bool WriteClosed => _writeClosed;
@@ -34,11 +43,31 @@ internal sealed class BackendStream(Socket socket) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => _inner.ReadAsync(buffer, cancellationToken);
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _writtenDuringRead = false;
+        _answeredDuringWrite = false;
+        Interlocked.Increment(ref _pendingReads);
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingReads);
+        }
+
+        if (read > 0 && _writtenDuringRead)
+        {
+            _answeredDuringWrite = true;
+        }
+
+        return read;
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
 
@@ -51,11 +80,16 @@ internal sealed class BackendStream(Socket socket) : Stream
             return;
         }
 
+        if (Volatile.Read(ref _pendingReads) > 0)
+        {
+            _writtenDuringRead = true;
+        }
+
         try
         {
             await _inner.WriteAsync(buffer, cancellationToken);
         }
-        catch (IOException e) when (IsClosedByPeer(e))
+        catch (IOException e) when (IsClosedByPeer(e) && HasUnreadAnswer())
         {
             _writeClosed = true;
         }
@@ -77,7 +111,7 @@ internal sealed class BackendStream(Socket socket) : Stream
         {
             _inner.Write(buffer);
         }
-        catch (IOException e) when (IsClosedByPeer(e))
+        catch (IOException e) when (IsClosedByPeer(e) && HasUnreadAnswer())
         {
             _writeClosed = true;
         }
@@ -107,6 +141,24 @@ internal sealed class BackendStream(Socket socket) : Stream
     {
         await _inner.DisposeAsync();
         await base.DisposeAsync();
+    }
+
+    /// <summary>The backend sent something before it closed (its answer, most likely): read ahead, or waiting in the socket.</summary>
+    private bool HasUnreadAnswer()
+    {
+        if (_answeredDuringWrite)
+        {
+            return true;
+        }
+
+        try
+        {
+            return _socket.Available > 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The peer closed (EPIPE) or reset (ECONNRESET) the connection: what it sent before is still readable.</summary>
