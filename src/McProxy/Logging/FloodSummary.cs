@@ -12,8 +12,6 @@ internal sealed class FloodSummary(ILogger output, LogLevel level, EventId event
 
     public int Count => 4;
 
-    public int Suppressed => count;
-
     public KeyValuePair<string, object?> this[int index] => index switch
     {
         0 => new("Count", count),
