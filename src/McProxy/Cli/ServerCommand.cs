@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using McProxy.Logging;
 using Microsoft.Extensions.Logging.Console;
 
 namespace McProxy.Cli;
@@ -72,23 +73,19 @@ internal sealed class ServerCommand : Command
         }
     }
 
-    /// <summary>One JSON object per line on standard output, as journald and log shippers expect.</summary>
+    /// <summary>
+    /// One JSON object per line on standard output, as journald and log shippers expect, at the levels of
+    /// <see cref="LogCategories"/>, through <see cref="GuardedLoggerProvider"/> (client faults at Debug, floods summarised).
+    /// </summary>
     internal static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(level);
-
-        // Kestrel, ASP.NET Core, YARP and gRPC (the L7 path, the admin API) log each request and connection at
-        // Information and below; mc-proxy writes its own access lines, so framework categories stay at Warning
-        // unless [log] level asks for less.
-        var framework = level > LogLevel.Warning ? level : LogLevel.Warning;
-        foreach (var category in (string[])["Microsoft", "System", "Yarp", "Grpc"])
+        foreach (var category in LogCategories.Framework)
         {
-            builder.AddFilter(category, framework);
+            builder.AddFilter(category, LogCategories.Minimum(level, category));
         }
 
-        // ASP.NET Core's request start/stop lines duplicate mc-proxy's own; while that category is enabled at all,
-        // hosting also starts an Activity and a log scope for every L7 request, which no one reads.
-        builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.AddFilter(LogCategories.HostingDiagnostics, LogCategories.Minimum(level, LogCategories.HostingDiagnostics));
         builder.AddJsonConsole(options =>
         {
             options.UseUtcTimestamp = true;
@@ -104,5 +101,13 @@ internal sealed class ServerCommand : Command
             // blocking the socket threads that run every connection (Program.Main).
             options.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
         });
+
+        // The console provider, wrapped: the factory's filters above still decide what reaches it.
+        var console = builder.Services.Single(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider));
+        builder.Services.Remove(console);
+        builder.Services.AddSingleton<ILoggerProvider>(services => new GuardedLoggerProvider(
+            ActivatorUtilities.CreateInstance<ConsoleLoggerProvider>(services),
+            category => LogCategories.Minimum(level, category),
+            TimeProvider.System));
     });
 }

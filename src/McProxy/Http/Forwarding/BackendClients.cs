@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Store;
 using Yarp.ReverseProxy.Forwarder;
@@ -45,6 +46,7 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
             // Trace context is the client's business; the proxy adds none of its own. Null (not a no-output
             // propagator) also leaves out the per-request diagnostics stage.
             ActivityHeadersPropagator = null,
+            ConnectCallback = ConnectAsync,
         };
         if (kind.Tls)
         {
@@ -57,6 +59,22 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
 
         Log.BackendClientCreated(logger, kind.Tls ? (kind.Ca.Length > 0 ? $"tls verified by {kind.Ca}" : "tls unverified") : kind.H2c ? "h2c" : "http/1.1");
         return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    /// <summary>As SocketsHttpHandler dials (<c>connect_timeout</c> cancels it), but over a <see cref="BackendStream"/>.</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new BackendStream(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Trusts the configured CA only (not the system store), and checks the name as usual.</summary>
