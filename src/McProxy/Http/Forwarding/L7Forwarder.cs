@@ -6,7 +6,8 @@ namespace McProxy.Http.Forwarding;
 /// <summary>
 /// The last step of the L7 pipeline: YARP's <see cref="IHttpForwarder"/> sends the request to the route's backend
 /// and streams the response back (bodies, upgrades, gRPC trailers). On failure YARP answers: backend refused or
-/// unreachable 502, no response within the activity timeout 504; the error is in the access-log line.
+/// unreachable 502, no response within the activity timeout 504; the error is in the access-log line. A connect
+/// that times out is a backend that cannot be reached, so it answers 502 as a refused one does (YARP says 504).
 /// </summary>
 internal sealed class L7Forwarder(IHttpForwarder forwarder, BackendClients clients)
 {
@@ -15,6 +16,27 @@ internal sealed class L7Forwarder(IHttpForwarder forwarder, BackendClients clien
         var route = (L7RouteFeature)context.Features.GetRequiredFeature<IL7RouteFeature>();
         // Once per connection: its route is fixed for its lifetime, however the table changes.
         var backend = route.Backend ??= clients.For(route.Route.Route);
-        await forwarder.SendAsync(context, backend.DestinationPrefix, backend.Client, backend.Config, ForwardedHeadersTransformer.Instance);
+        var error = await forwarder.SendAsync(context, backend.DestinationPrefix, backend.Client, backend.Config, ForwardedHeadersTransformer.Instance);
+        if (error == ForwarderError.RequestTimedOut && !context.Response.HasStarted && IsConnectTimeout(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        }
+    }
+
+    /// <summary>
+    /// SocketsHttpHandler reports its ConnectTimeout as a cancellation caused by a <see cref="TimeoutException"/>;
+    /// YARP's activity timeout is a cancellation without one.
+    /// </summary>
+    private static bool IsConnectTimeout(HttpContext context)
+    {
+        for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
