@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using McProxy.Model;
 
 namespace McProxy.Admin;
 
@@ -23,7 +24,7 @@ internal static class AdminSocketFile
     /// </summary>
     public static void Check(string addr, string path)
     {
-        var kind = FileKinds.Of(path);
+        var kind = FileStatus.Of(path).Kind;
         if (kind == FileKind.Missing)
         {
             return;
@@ -32,7 +33,7 @@ internal static class AdminSocketFile
         if (kind != FileKind.Socket)
         {
             throw new StartRefusedException(
-                $"grpc.addr: {Quote(path)} is {FileKinds.Describe(kind)}, not a socket; mc-proxy replaces only a stale socket there and leaves this one untouched: choose another path for the admin socket, or move what is there");
+                $"grpc.addr: {Quote(path)} is {FileStatus.Describe(kind)}, not a socket; mc-proxy replaces only a stale socket there and leaves this one untouched: choose another path for the admin socket, or move what is there");
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -71,7 +72,7 @@ internal static class AdminSocketFile
         {
             var directory = Path.Combine(parent, $".mc-proxy-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
             var socketPath = Path.Combine(directory, "s");
-            if (FileKinds.Of(directory) != FileKind.Missing && attempt < 5)
+            if (FileStatus.Of(directory).Kind != FileKind.Missing && attempt < 5)
             {
                 continue;
             }
