@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using McProxy.Model;
 
 namespace McProxy.Admin;
 
@@ -23,7 +24,7 @@ internal static class AdminSocketFile
     /// </summary>
     public static void Check(string addr, string path)
     {
-        var kind = FileKinds.Of(path);
+        var kind = FileStatus.Of(path).Kind;
         if (kind == FileKind.Missing)
         {
             return;
@@ -32,7 +33,7 @@ internal static class AdminSocketFile
         if (kind != FileKind.Socket)
         {
             throw new StartRefusedException(
-                $"grpc.addr: {Quote(path)} is {FileKinds.Describe(kind)}, not a socket; mc-proxy replaces only a stale socket there and leaves this one untouched: choose another path for the admin socket, or move what is there");
+                $"grpc.addr: {RuleText.Clip(path)} is {FileStatus.Describe(kind)}, not a socket; mc-proxy replaces only a stale socket there and leaves this one untouched: choose another path for the admin socket, or move what is there");
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -46,7 +47,7 @@ internal static class AdminSocketFile
         }
         catch (SocketException e)
         {
-            throw new InvalidOperationException($"grpc.addr {addr}: cannot tell whether the socket at {Quote(path)} is stale: {e.Message}", e);
+            throw new InvalidOperationException($"grpc.addr {addr}: cannot tell whether the socket at {RuleText.Clip(path)} is stale: {e.Message}", e);
         }
 
         throw new InvalidOperationException($"another server is listening on grpc.addr {addr}");
@@ -64,14 +65,14 @@ internal static class AdminSocketFile
         System.IO.Directory.CreateDirectory(parent);
         if (Encoding.UTF8.GetByteCount(Path.Combine(parent, ".mc-proxy-00000000", "s")) > MaxSocketPathBytes || Encoding.UTF8.GetByteCount(path) > MaxSocketPathBytes)
         {
-            throw new StartRefusedException($"grpc.addr {Quote(addr)}: the path is too long for a Unix socket (its directory may have at most {MaxSocketPathBytes - 21} bytes)");
+            throw new StartRefusedException($"grpc.addr {RuleText.Clip(addr)}: the path is too long for a Unix socket (its directory may have at most {MaxSocketPathBytes - 21} bytes)");
         }
 
         for (var attempt = 0; ; attempt++)
         {
             var directory = Path.Combine(parent, $".mc-proxy-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
             var socketPath = Path.Combine(directory, "s");
-            if (FileKinds.Of(directory) != FileKind.Missing && attempt < 5)
+            if (FileStatus.Of(directory).Kind != FileKind.Missing && attempt < 5)
             {
                 continue;
             }
@@ -111,6 +112,4 @@ internal static class AdminSocketFile
         {
         }
     }
-
-    private static string Quote(string value) => value.Length <= 100 ? value : value[..100] + "…";
 }

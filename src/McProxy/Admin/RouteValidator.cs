@@ -43,18 +43,7 @@ internal static class RouteValidator
         }
 
         ThrowFirst(RouteRules.CheckFiles(draft));
-        return new StoredRoute
-        {
-            Hostname = Hostnames.Normalize(route.Hostname),
-            Backend = route.Backend,
-            Mode = RouteRules.ParseMode(route.Mode) ?? RouteMode.L4,
-            TlsCert = route.TlsCert,
-            TlsKey = route.TlsKey,
-            BackendTls = route.BackendTls,
-            BackendCa = route.BackendCa,
-            BackendH2c = route.BackendH2C,
-            SendProxyProtocol = route.SendProxyProtocol,
-        };
+        return StoredRoute.FromConfig(RouteConfig.FromDraft(draft, []));
     }
 
     private static void ThrowFirst(List<RuleError> errors)

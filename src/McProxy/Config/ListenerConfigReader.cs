@@ -149,18 +149,6 @@ internal static class ListenerConfigReader
             policies.Clear();
         }
 
-        return new RouteConfig
-        {
-            Hostname = Hostnames.Normalize(hostname),
-            Backend = backend,
-            Mode = mode,
-            TlsCert = draft.TlsCert,
-            TlsKey = draft.TlsKey,
-            BackendTls = backendTls,
-            BackendCa = draft.BackendCa,
-            BackendH2c = backendH2c,
-            SendProxyProtocol = sendProxyProtocol,
-            L7Policies = policies,
-        };
+        return RouteConfig.FromDraft(draft, policies);
     }
 }

@@ -1,3 +1,5 @@
+using McProxy.Model;
+
 namespace McProxy.Config;
 
 internal sealed record RouteConfig
@@ -22,4 +24,22 @@ internal sealed record RouteConfig
     public bool SendProxyProtocol { get; init; }
 
     public IReadOnlyList<L7PolicyConfig> L7Policies { get; init; } = [];
+
+    /// <summary>
+    /// The route a draft gives once <see cref="RouteRules.Check"/> has passed it (hostname normalised, mode parsed): the
+    /// one conversion the config reader and the admin API both use.
+    /// </summary>
+    public static RouteConfig FromDraft(RouteDraft draft, IReadOnlyList<L7PolicyConfig> policies) => new()
+    {
+        Hostname = Hostnames.Normalize(draft.Hostname),
+        Backend = draft.Backend,
+        Mode = RouteRules.ParseMode(draft.Mode) ?? RouteMode.L4,
+        TlsCert = draft.TlsCert,
+        TlsKey = draft.TlsKey,
+        BackendTls = draft.BackendTls,
+        BackendCa = draft.BackendCa,
+        BackendH2c = draft.BackendH2c,
+        SendProxyProtocol = draft.SendProxyProtocol,
+        L7Policies = policies,
+    };
 }

@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using McProxy.Model;
 
 namespace McProxy.Config;
 
@@ -26,7 +27,7 @@ internal static class TlsConfigReader
                 minVersion = SslProtocols.Tls13;
                 break;
             case var other:
-                section.Error("min_version", $"\"{Quote(other)}\" is not \"1.2\" or \"1.3\"");
+                section.Error("min_version", $"{RuleText.Quote(other)} is not \"1.2\" or \"1.3\"");
                 break;
         }
 
@@ -34,13 +35,5 @@ internal static class TlsConfigReader
         var sessionTickets = section.Has("session_tickets") ? section.GetBool("session_tickets") : defaults.SessionTickets;
         section.ReportUnknownKeys();
         return new TlsConfig { MinVersion = minVersion, SessionTickets = sessionTickets };
-    }
-
-    /// <summary>At most ~100 characters of a value go into an error message, control characters escaped.</summary>
-    private static string Quote(string value)
-    {
-        var shown = value.Length <= 100 ? value : value[..100];
-        var text = string.Concat(shown.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-        return value.Length <= 100 ? text : text + "…";
     }
 }

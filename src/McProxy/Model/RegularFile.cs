@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -7,7 +6,7 @@ namespace McProxy.Model;
 /// <summary>
 /// Reads a file a key or an RPC names (certificates, keys, CAs, the GeoIP database) without ever blocking on it: only a
 /// regular file is read, and only up to a size cap. A FIFO would block an ordinary open until a writer comes (and block
-/// whatever lock the caller holds); a device or /proc file may never end. On Linux the type is checked with statx before
+/// whatever lock the caller holds); a device or /proc file may never end. On Linux the type is checked with statx (<see cref="FileStatus"/>) before
 /// the open, the open itself is non-blocking (O_NONBLOCK: a FIFO swapped in between opens at once instead of waiting),
 /// and the type and size are checked again on the open descriptor. Symbolic links are followed, as certbot's live/
 /// directory is made of them.
@@ -23,20 +22,6 @@ internal static partial class RegularFile
     private const int ORdOnly = 0;
     private const int ONonBlock = 0x800;
     private const int OCloExec = 0x80000;
-    private const int AtFdCwd = -100;
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxType = 0x1;
-    private const uint StatxSize = 0x200;
-    private const int StatxModeOffset = 28;
-    private const int StatxSizeOffset = 40;
-    private const int StatxBufferSize = 256;
-    private const int SIfMt = 0xF000;
-    private const int SIfReg = 0x8000;
-    private const int SIfDir = 0x4000;
-    private const int SIfIfo = 0x1000;
-    private const int SIfChr = 0x2000;
-    private const int SIfBlk = 0x6000;
-    private const int SIfSock = 0xC000;
 
     /// <summary>The file's bytes, or null with <paramref name="error"/> saying why (no file, not a regular file, too large, unreadable).</summary>
     public static byte[]? TryRead(string path, long maxBytes, out string? error)
@@ -62,10 +47,10 @@ internal static partial class RegularFile
 
     private static byte[]? ReadLinux(string path, long maxBytes, out string? error)
     {
-        var status = new byte[StatxBufferSize];
-        if (Statx(AtFdCwd, path, 0, StatxType | StatxSize, ref status[0]) != 0)
+        var errno = FileStatus.TryOf(path, followLinks: true, out var status);
+        if (errno != 0)
         {
-            error = Describe(Marshal.GetLastPInvokeError());
+            error = Describe(errno);
             return null;
         }
 
@@ -82,9 +67,10 @@ internal static partial class RegularFile
         }
 
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Statx(fd, "", AtEmptyPath, StatxType | StatxSize, ref status[0]) != 0)
+        errno = FileStatus.TryOf(handle, out status);
+        if (errno != 0)
         {
-            error = Describe(Marshal.GetLastPInvokeError());
+            error = Describe(errno);
             return null;
         }
 
@@ -97,7 +83,7 @@ internal static partial class RegularFile
         var info = new FileInfo(path);
         if (Directory.Exists(path))
         {
-            error = "is a directory, not a regular file";
+            error = $"is {FileStatus.Describe(FileKind.Directory)}, not a regular file";
             return null;
         }
 
@@ -119,32 +105,22 @@ internal static partial class RegularFile
     }
 
     /// <summary>The file's size when it is a regular file within the cap; otherwise null with the reason.</summary>
-    private static long? CheckStatus(byte[] status, long maxBytes, out string? error)
+    private static long? CheckStatus(FileStatus status, long maxBytes, out string? error)
     {
-        var type = BinaryPrimitives.ReadUInt16LittleEndian(status.AsSpan(StatxModeOffset)) & SIfMt;
-        if (type != SIfReg)
+        if (status.Kind != FileKind.RegularFile)
         {
-            error = $"is {type switch
-            {
-                SIfDir => "a directory",
-                SIfIfo => "a FIFO",
-                SIfChr => "a character device",
-                SIfBlk => "a block device",
-                SIfSock => "a socket",
-                _ => "not a regular file",
-            }}, not a regular file";
+            error = $"is {FileStatus.Describe(status.Kind)}, not a regular file";
             return null;
         }
 
-        var size = (long)BinaryPrimitives.ReadUInt64LittleEndian(status.AsSpan(StatxSizeOffset));
-        if (size > maxBytes)
+        if (status.Size > maxBytes)
         {
-            error = TooLarge(size, maxBytes);
+            error = TooLarge(status.Size, maxBytes);
             return null;
         }
 
         error = null;
-        return size;
+        return status.Size;
     }
 
     private static byte[] ReadAll(SafeFileHandle handle, long size)
@@ -178,7 +154,4 @@ internal static partial class RegularFile
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Statx(int dirFd, string path, int flags, uint mask, ref byte buffer);
 }

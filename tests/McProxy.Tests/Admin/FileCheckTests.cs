@@ -60,10 +60,7 @@ public sealed class FileCheckTests : IDisposable
             {sections(files)}
             """);
 
-        var result = await ProcessRunner.RunAsync(
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "mc-proxy.dll"), "server", "-c", config],
-            _directory);
+        var result = await ServerProcess.RunToExitAsync(_directory, "server", "-c", config);
 
         Assert.True(result.ExitCode == ExitCodes.BadConfig, result.ToString());
         Assert.Contains(key, result.Stderr, StringComparison.Ordinal);

@@ -55,7 +55,7 @@ public sealed class LifecycleTests : IDisposable
     {
         await using var backend = new TlsBackend("cli", _certs.IssueServer("cli.example.test"));
         var directory = TestProxy.CreateTempDirectory();
-        var port = FreePort();
+        var port = PeerProcess.FreePort();
         var configPath = Path.Combine(directory, "mc-proxy.toml");
         await File.WriteAllTextAsync(configPath, $"""
             [database]
@@ -218,12 +218,5 @@ public sealed class LifecycleTests : IDisposable
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

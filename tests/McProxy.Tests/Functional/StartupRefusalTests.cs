@@ -1,8 +1,8 @@
 using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
-using McProxy.Admin;
 using McProxy.Cli;
+using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -72,8 +72,7 @@ public sealed class StartupRefusalTests : IDisposable
                 await File.WriteAllBytesAsync(Path.Combine(path, "inside"), content);
                 break;
             case "fifo":
-                var mkfifo = await ProcessRunner.RunAsync("mkfifo", [path]);
-                Assert.True(mkfifo.ExitCode == 0, mkfifo.ToString());
+                Fifos.Create(_directory, "admin.sock");
                 break;
             default:
                 CreateStaleSocket(staleTarget);
@@ -81,7 +80,7 @@ public sealed class StartupRefusalTests : IDisposable
                 break;
         }
 
-        var before = FileKinds.Of(path);
+        var before = FileStatus.Of(path).Kind;
         using var server = ServerProcess.Start("server", "-c", WriteConfig("server", "127.0.0.1:0", "127.0.0.1:1", $"unix:{path}"));
         var exit = await server.WaitForExitAsync();
 
@@ -89,7 +88,7 @@ public sealed class StartupRefusalTests : IDisposable
         var stderr = string.Join("\n", server.StderrLines);
         Assert.Contains("grpc.addr", stderr, StringComparison.Ordinal);
         Assert.Contains(path, stderr, StringComparison.Ordinal);
-        Assert.Equal(before, FileKinds.Of(path));
+        Assert.Equal(before, FileStatus.Of(path).Kind);
         switch (kind)
         {
             case "regular file":
@@ -100,7 +99,7 @@ public sealed class StartupRefusalTests : IDisposable
                 break;
             case "symlink to a stale socket":
                 Assert.Equal(staleTarget, new FileInfo(path).LinkTarget);
-                Assert.Equal(FileKind.Socket, FileKinds.Of(staleTarget));
+                Assert.Equal(FileKind.Socket, FileStatus.Of(staleTarget).Kind);
                 break;
         }
 
@@ -153,7 +152,7 @@ public sealed class StartupRefusalTests : IDisposable
         Assert.StartsWith("health: Serving", stdout.ToString(), StringComparison.Ordinal);
         Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(path));
         Assert.Equal(0, await server.TerminateAsync());
-        Assert.Equal(FileKind.Missing, FileKinds.Of(path));
+        Assert.Equal(FileKind.Missing, FileStatus.Of(path).Kind);
     }
 
     [Fact]
@@ -189,7 +188,7 @@ public sealed class StartupRefusalTests : IDisposable
             {
                 try
                 {
-                    if (FileKinds.Of(path) == FileKind.Socket)
+                    if (FileStatus.Of(path).Kind == FileKind.Socket)
                     {
                         seen.Add(File.GetUnixFileMode(path));
                         sawSocket.TrySetResult();
@@ -219,7 +218,7 @@ public sealed class StartupRefusalTests : IDisposable
     private static void CreateStaleSocket(string path)
     {
         StaleSocket.Create(path);
-        Assert.Equal(FileKind.Socket, FileKinds.Of(path));
+        Assert.Equal(FileKind.Socket, FileStatus.Of(path).Kind);
     }
 
     private static async Task<IPEndPoint> ListeningEndPointAsync(ServerProcess server)

@@ -35,11 +35,19 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Runs <c>mc-proxy</c> as <see cref="Start(string[])"/> does, under the umask <paramref name="umask"/> (octal, e.g. "000").</summary>
     public static ServerProcess StartUnderUmask(string umask, params string[] arguments) => Start(umask, arguments);
 
+    /// <summary>Runs <c>mc-proxy</c> as <see cref="Start(string[])"/> does, in <paramref name="workingDirectory"/>, to its exit: for a run that is expected to end on its own.</summary>
+    public static Task<ProcessRunner.Result> RunToExitAsync(string workingDirectory, params string[] arguments)
+        => ProcessRunner.RunAsync(Host, [ServerDll, .. arguments], workingDirectory);
+
+    // DOTNET_HOST_PATH is set by the dotnet CLI for the processes it starts; the apphost alone may not find
+    // the runtime on a machine where dotnet is not installed in its default location.
+    private static string Host => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+
+    private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "mc-proxy.dll");
+
     private static ServerProcess Start(string? umask, string[] arguments)
     {
-        // DOTNET_HOST_PATH is set by the dotnet CLI for the processes it starts; the apphost alone may not find
-        // the runtime on a machine where dotnet is not installed in its default location.
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var host = Host;
         var info = new ProcessStartInfo(umask is null ? host : "/bin/sh")
         {
             RedirectStandardOutput = true,
@@ -55,7 +63,7 @@ public sealed class ServerProcess : IDisposable
             info.ArgumentList.Add(host);
         }
 
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mc-proxy.dll"));
+        info.ArgumentList.Add(ServerDll);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
