@@ -20,6 +20,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<ProxyListener> _listeners = [];
     private readonly List<Task> _loops = [];
+    private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _firewallReload = new();
     private MetricsServer? _metricsServer;
@@ -225,9 +226,10 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     {
         foreach (var listener in _listeners)
         {
-            _loops.Add(Task.Run(listener.AcceptLoopAsync));
+            _acceptLoops.Add(Task.Run(listener.AcceptLoopAsync));
         }
 
+        _loops.AddRange(_acceptLoops);
         _loops.Add(Task.Run(() => Services.Tracker.RunSweeperAsync(_stopping.Token)));
         if (_config.Firewall.GeoIpDb.Length > 0)
         {
@@ -280,6 +282,8 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             listener.Dispose();
         }
 
+        // A socket accepted just before is counted by the drain once its loop has started the connection.
+        await Task.WhenAll(_acceptLoops);
         var open = Services.Tracker.Count;
         Log.Draining(_logger, open, _config.Proxy.ShutdownTimeout.TotalSeconds);
         // Kestrel asks its L7 connections to finish (HTTP/2 GOAWAY, HTTP/1.1 close after the response) while the

@@ -13,6 +13,7 @@ internal sealed class ConnectionTracker
     private readonly int _maxConnections;
     private long _nextId;
     private int _count;
+    private int _unfinished;
 
     public ConnectionTracker(int maxConnections, TimeSpan shortestTimeout)
     {
@@ -24,7 +25,22 @@ internal sealed class ConnectionTracker
 
     public int Count => Volatile.Read(ref _count);
 
-    public long NextId() => Interlocked.Increment(ref _nextId);
+    /// <summary>Connections accepted whose access-log line is not yet written: what the drain waits for.</summary>
+    public int Unfinished => Volatile.Read(ref _unfinished);
+
+    /// <summary>A connection was accepted: its id, and the drain now waits for its access line (<see cref="Finished"/>).</summary>
+    public long NextId()
+    {
+        Interlocked.Increment(ref _unfinished);
+        return Interlocked.Increment(ref _nextId);
+    }
+
+    /// <summary>
+    /// The connection's access line is written. Counted apart from <see cref="Remove"/>, which frees the limit's slot
+    /// before the line is written: a drain that waited only for the slots could let the process exit between the two
+    /// and lose the line (SPEC: exactly one line per connection).
+    /// </summary>
+    public void Finished() => Interlocked.Decrement(ref _unfinished);
 
     /// <summary>False when the global limit is reached; the connection is then not tracked.</summary>
     public bool TryAdd(ProxyConnection connection)
@@ -66,11 +82,11 @@ internal sealed class ConnectionTracker
         }
     }
 
-    /// <summary>Waits until every connection has closed or <paramref name="timeout"/> passes; true when drained.</summary>
+    /// <summary>Waits until every connection has closed and written its access line, or <paramref name="timeout"/> passes; true when drained.</summary>
     public async Task<bool> WaitForDrainAsync(TimeSpan timeout)
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (Count > 0)
+        while (Unfinished > 0)
         {
             if (Environment.TickCount64 >= deadline)
             {

@@ -359,22 +359,30 @@ internal sealed partial class ProxyConnection
             }
 
             _listener.Metrics.Ended(outcome);
-            if (_services.AccessLogger.IsEnabled(LogLevel.Information))
+            try
             {
-                Log.Access(
-                    _services.AccessLogger,
-                    _listener.Addr,
-                    ClientEndPoint.ToString(),
-                    serverName ?? "",
-                    route?.Hostname ?? "",
-                    route is null ? "" : route.Mode == RouteMode.L7 ? "l7" : "l4",
-                    route?.Route.Backend ?? "",
-                    BytesFromClient,
-                    BytesFromBackend,
-                    (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
-                    outcome,
-                    detail ?? "",
-                    Id);
+                if (_services.AccessLogger.IsEnabled(LogLevel.Information))
+                {
+                    Log.Access(
+                        _services.AccessLogger,
+                        _listener.Addr,
+                        ClientEndPoint.ToString(),
+                        serverName ?? "",
+                        route?.Hostname ?? "",
+                        route is null ? "" : route.Mode == RouteMode.L7 ? "l7" : "l4",
+                        route?.Route.Backend ?? "",
+                        BytesFromClient,
+                        BytesFromBackend,
+                        (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
+                        outcome,
+                        detail ?? "",
+                        Id);
+                }
+            }
+            finally
+            {
+                // Last: the drain waits for this, so the process does not exit before the line is written.
+                _services.Tracker.Finished();
             }
         }
     }
