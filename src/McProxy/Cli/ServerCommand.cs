@@ -86,6 +86,7 @@ internal sealed class ServerCommand : Command
         }
 
         builder.AddFilter(LogCategories.HostingDiagnostics, LogCategories.Minimum(level, LogCategories.HostingDiagnostics));
+        builder.AddFilter(LogCategories.GenericHost, LogCategories.Minimum(level, LogCategories.GenericHost));
         builder.AddJsonConsole(options =>
         {
             options.UseUtcTimestamp = true;

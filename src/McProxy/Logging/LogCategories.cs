@@ -23,6 +23,13 @@ internal static class LogCategories
     /// </summary>
     public const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    /// <summary>
+    /// The generic host's lifetime lines. Its one line above debug, "Hosting failed to start" with a stack trace, comes
+    /// with an exception that mc-proxy rethrows and reports itself (`could not start: ...`, naming the key), so the
+    /// trace is written only at debug.
+    /// </summary>
+    public const string GenericHost = "Microsoft.Extensions.Hosting";
+
     public static readonly string[] Framework = ["Microsoft", "System", "Yarp", "Grpc"];
 
     /// <summary>The lowest level written for <paramref name="category"/> when the server runs at <paramref name="configured"/>.</summary>
@@ -31,6 +38,11 @@ internal static class LogCategories
         if (category.StartsWith(HostingDiagnostics, StringComparison.Ordinal))
         {
             return LogLevel.None;
+        }
+
+        if (category.StartsWith(GenericHost, StringComparison.Ordinal))
+        {
+            return configured <= LogLevel.Debug ? configured : LogLevel.None;
         }
 
         foreach (var prefix in Framework)

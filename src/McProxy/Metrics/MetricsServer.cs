@@ -1,5 +1,6 @@
 using System.Net;
 using McProxy.Config;
+using Microsoft.AspNetCore.Connections;
 using Prometheus;
 
 namespace McProxy.Metrics;
@@ -34,7 +35,17 @@ internal sealed class MetricsServer : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
         });
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            await app.DisposeAsync();
+            // Worded as a proxy listener's refusal: the operator's fix is the same (another process has the port).
+            throw new InvalidOperationException($"cannot listen on [metrics] addr {addr}: address already in use", e);
+        }
+
         var server = new MetricsServer(app);
         var bound = app.Urls.Select(u => new Uri(u)).FirstOrDefault();
         server.EndPoint = bound is null ? endPoint : new IPEndPoint(endPoint.Address, bound.Port);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using McProxy.Cli;
@@ -51,6 +52,24 @@ public sealed class StartupRefusalTests : IDisposable
         Assert.Equal(50, firstBackend.Connections);
         Assert.Equal(0, secondBackend.Connections);
         Assert.Equal(0, await first.TerminateAsync());
+    }
+
+    [Fact]
+    public async Task MetricsAddr_InUse_ExitsNamingTheKey_WithoutAStackTraceInTheLog()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        var config = WriteConfig("metrics", "127.0.0.1:0", "127.0.0.1:9");
+        File.AppendAllText(config, $"[metrics]\naddr = \"127.0.0.1:{port}\"\n");
+
+        using var server = ServerProcess.Start("server", "-c", config);
+        var exit = await server.WaitForExitAsync();
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains($"cannot listen on [metrics] addr 127.0.0.1:{port}: address already in use", string.Join("\n", server.StderrLines), StringComparison.Ordinal);
+        Assert.DoesNotContain(server.StdoutLines, l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"Exception\"", StringComparison.Ordinal));
     }
 
     public static TheoryData<string> NotASocket => ["regular file", "directory", "fifo", "symlink to a stale socket"];
