@@ -80,8 +80,9 @@ public sealed class HaproxyInteropTests : IAsyncLifetime
             await client.CloseGracefullyAsync();
 
             Assert.Equal($"hello from {backend} sni={serverName}\n", greeting);
-            // HAProxy connects to us from a port of its own: only its header can tell us the client's.
-            var access = await proxy.Log.WaitForAsync(e => e.Category == "McProxy.Access" && e.Get("Client") == clientEndPoint);
+            // HAProxy connects to us from a port of its own: only its header can tell us the client's. The second
+            // client may be given the first one's freed local port, so its line is also told apart by its SNI.
+            var access = await proxy.Log.WaitForAsync(e => e.Category == "McProxy.Access" && e.Get("Client") == clientEndPoint && e.Get("Sni") == serverName);
             Assert.Equal("ok", access.Get("Outcome"));
             Assert.Equal(serverName, access.Get("Route"));
         }
