@@ -1,25 +1,16 @@
 using System.Security.Authentication;
 using McProxy.Config;
+using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Config;
 
 /// <summary>The [tls] section (SPEC §3): defaults, both versions, session tickets, and bad values named by their key.</summary>
 public sealed class TlsConfigReaderTests
 {
-    private const string Minimal = """
-        [database]
-        path = "mc-proxy.db"
-        [[listeners]]
-        addr = "127.0.0.1:8443"
-          [[listeners.routes]]
-          hostname = "a.example.net"
-          backend = "127.0.0.1:9000"
-        """;
-
-    private static TlsConfig Parse(string tls) => ConfigLoader.Parse($"{tls}\n{Minimal}", "test.toml", "/etc/mc").Tls;
+    private static TlsConfig Parse(string tls) => ConfigLoader.Parse($"{tls}\n{ConfigTexts.OneListener}", "test.toml", "/etc/mc").Tls;
 
     private static IReadOnlyList<string> Errors(string tls)
-        => Assert.Throws<ConfigException>(() => ConfigLoader.Parse($"{tls}\n{Minimal}", "test.toml", "/etc/mc")).Errors;
+        => Assert.Throws<ConfigException>(() => ConfigLoader.Parse($"{tls}\n{ConfigTexts.OneListener}", "test.toml", "/etc/mc")).Errors;
 
     [Theory]
     [InlineData("")]

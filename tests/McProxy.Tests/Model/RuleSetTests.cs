@@ -4,6 +4,7 @@ using McProxy.Admin;
 using McProxy.Client.V1;
 using McProxy.Config;
 using McProxy.Model;
+using McProxy.Tests.TestInfrastructure;
 using Route = McProxy.Client.V1.Route;
 
 namespace McProxy.Tests.Model;
@@ -124,7 +125,7 @@ public sealed class RuleSetTests
     [InlineData("shutdown_timeout", "2h", false)]
     public void Timeout_OutsideItsBounds_IsAnErrorNamingTheKey(string key, string value, bool valid)
     {
-        var errors = ConfigErrors(Minimal + $"\n[proxy]\n{key} = \"{value}\"\n");
+        var errors = ConfigErrors(ConfigTexts.OneListener + $"\n[proxy]\n{key} = \"{value}\"\n");
 
         if (valid)
         {
@@ -141,7 +142,7 @@ public sealed class RuleSetTests
     [InlineData("2h", false)]
     public void RateWindow_OutsideItsBounds_IsAnError(string value, bool valid)
     {
-        var errors = ConfigErrors(Minimal + $"\n[firewall]\nrate_limit = 5\nrate_window = \"{value}\"\n");
+        var errors = ConfigErrors(ConfigTexts.OneListener + $"\n[firewall]\nrate_limit = 5\nrate_window = \"{value}\"\n");
 
         Assert.Equal(valid, !errors.Any(e => e.StartsWith("firewall.rate_window: ", StringComparison.Ordinal)));
     }
@@ -154,7 +155,7 @@ public sealed class RuleSetTests
     [InlineData("127.0.0.1", false)]
     public void ListenerAddr_IsAnIpAndPort(string addr, bool valid)
     {
-        var errors = ConfigErrors(Minimal.Replace("127.0.0.1:8443", addr, StringComparison.Ordinal));
+        var errors = ConfigErrors(ConfigTexts.OneListener.Replace("127.0.0.1:8443", addr, StringComparison.Ordinal));
 
         Assert.Equal(valid, !errors.Any(e => e.Contains(").addr: ", StringComparison.Ordinal)));
     }
@@ -162,7 +163,7 @@ public sealed class RuleSetTests
     [Fact]
     public void ListenerAddr_OfAMegabyte_IsQuotedShort()
     {
-        var errors = ConfigErrors(Minimal.Replace("127.0.0.1:8443", Megabyte, StringComparison.Ordinal));
+        var errors = ConfigErrors(ConfigTexts.OneListener.Replace("127.0.0.1:8443", Megabyte, StringComparison.Ordinal));
 
         // The listener's own path names it too: clipped there as well.
         Assert.All(errors, e => Assert.True(e.Length < 600, e[..Math.Min(600, e.Length)]));
@@ -179,7 +180,7 @@ public sealed class RuleSetTests
     public void AnyValue_OfAMegabyte_IsQuotedShortInEveryError(string section)
     {
         var toml = string.Format(System.Globalization.CultureInfo.InvariantCulture, section, Megabyte);
-        var errors = ConfigErrors(toml.StartsWith("[database]", StringComparison.Ordinal) ? toml : Minimal + "\n" + toml);
+        var errors = ConfigErrors(toml.StartsWith("[database]", StringComparison.Ordinal) ? toml : ConfigTexts.OneListener + "\n" + toml);
 
         Assert.NotEmpty(errors);
         Assert.All(errors, e => Assert.True(e.Length < 600, e[..Math.Min(600, e.Length)]));
@@ -188,8 +189,8 @@ public sealed class RuleSetTests
     [Fact]
     public void TrustedProxies_MustBeAddressesOrCidrs_AndAreRequiredWithProxyProtocol()
     {
-        var bad = ConfigErrors(Minimal.Replace("addr = \"127.0.0.1:8443\"", "addr = \"127.0.0.1:8443\"\nproxy_protocol = true\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy.example.net\"]", StringComparison.Ordinal));
-        var missing = ConfigErrors(Minimal.Replace("addr = \"127.0.0.1:8443\"", "addr = \"127.0.0.1:8443\"\nproxy_protocol = true", StringComparison.Ordinal));
+        var bad = ConfigErrors(ConfigTexts.OneListener.Replace("addr = \"127.0.0.1:8443\"", "addr = \"127.0.0.1:8443\"\nproxy_protocol = true\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy.example.net\"]", StringComparison.Ordinal));
+        var missing = ConfigErrors(ConfigTexts.OneListener.Replace("addr = \"127.0.0.1:8443\"", "addr = \"127.0.0.1:8443\"\nproxy_protocol = true", StringComparison.Ordinal));
 
         Assert.Equal("listeners[0] (127.0.0.1:8443).trusted_proxies[1]: \"proxy.example.net\" is not an IP address or CIDR", Assert.Single(bad));
         Assert.Contains(missing, e => e.StartsWith("listeners[0] (127.0.0.1:8443).trusted_proxies: is required", StringComparison.Ordinal));
@@ -202,16 +203,6 @@ public sealed class RuleSetTests
         var quoted = RuleText.Quote(new string('x', 150));
         Assert.Equal($"\"{new string('x', 100)}…\" (150 characters)", quoted);
     }
-
-    private const string Minimal = """
-        [database]
-        path = "mc-proxy.db"
-        [[listeners]]
-        addr = "127.0.0.1:8443"
-          [[listeners.routes]]
-          hostname = "a.example.net"
-          backend = "127.0.0.1:9000"
-        """;
 
     private static (string ConfigKey, string AdminField) Fields(string kind) => kind switch
     {
