@@ -20,6 +20,7 @@ namespace McProxy.Tests.Functional;
 /// response, and what Kestrel writes just before it closes (a GOAWAY, the end of a <c>Connection: close</c>
 /// response) reaches the client. Real TLS clients, a real proxy and a real Kestrel backend on loopback.
 /// </summary>
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class L7SendPathTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Hostname = "send.example.test";
