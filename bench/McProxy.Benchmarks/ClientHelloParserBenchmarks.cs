@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using McProxy.Listener;
+using McProxy.Tls;
 
 namespace McProxy.Benchmarks;
 

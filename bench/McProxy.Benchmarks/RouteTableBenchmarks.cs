@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using McProxy.Listener;
+using McProxy.Routing;
 using McProxy.Store;
 
 namespace McProxy.Benchmarks;

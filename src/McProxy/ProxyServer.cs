@@ -6,6 +6,8 @@ using McProxy.Http.Hosting;
 using McProxy.Http.Policies;
 using McProxy.Listener;
 using McProxy.Metrics;
+using McProxy.Net;
+using McProxy.Routing;
 using McProxy.Store;
 
 namespace McProxy;

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
 using McProxy.Http.Tls;
 using McProxy.Model;
+using McProxy.Net;
 using McProxy.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

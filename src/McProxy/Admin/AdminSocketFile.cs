@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using McProxy.Model;
+using McProxy.Net;
 
 namespace McProxy.Admin;
 

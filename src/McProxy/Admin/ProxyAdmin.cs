@@ -3,8 +3,9 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using McProxy.Client.V1;
 using McProxy.Config;
-using McProxy.Listener;
 using McProxy.Model;
+using McProxy.Net;
+using McProxy.Routing;
 using Microsoft.Data.Sqlite;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
 

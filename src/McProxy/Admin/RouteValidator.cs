@@ -1,5 +1,6 @@
 using McProxy.Config;
 using McProxy.Model;
+using McProxy.Net;
 using McProxy.Store;
 using Route = McProxy.Client.V1.Route;
 

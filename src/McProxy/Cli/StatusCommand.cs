@@ -5,6 +5,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using McProxy.Client;
 using McProxy.Config;
+using McProxy.Net;
 
 namespace McProxy.Cli;
 

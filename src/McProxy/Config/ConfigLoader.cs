@@ -1,4 +1,5 @@
 using McProxy.Model;
+using McProxy.Net;
 using Tomlyn.Model;
 
 namespace McProxy.Config;

@@ -1,4 +1,5 @@
 using McProxy.Model;
+using McProxy.Net;
 
 namespace McProxy.Config;
 

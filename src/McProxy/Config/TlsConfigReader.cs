@@ -1,5 +1,5 @@
 using System.Security.Authentication;
-using McProxy.Model;
+using McProxy.Net;
 
 namespace McProxy.Config;
 

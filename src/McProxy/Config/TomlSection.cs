@@ -1,3 +1,4 @@
+using McProxy.Net;
 using Tomlyn.Model;
 
 namespace McProxy.Config;
@@ -98,7 +99,7 @@ internal sealed class TomlSection
 
         if (!Duration.TryParse(text, out var duration) || duration <= TimeSpan.Zero)
         {
-            Error(key, $"{Model.RuleText.Quote(text)} is not a positive duration such as \"500ms\", \"10s\" or \"5m\"");
+            Error(key, $"{RuleText.Quote(text)} is not a positive duration such as \"500ms\", \"10s\" or \"5m\"");
             return defaultValue;
         }
 
@@ -171,7 +172,7 @@ internal sealed class TomlSection
         for (var i = 0; i < array.Count; i++)
         {
             var element = array[i];
-            var name = element.TryGetValue(nameKey, out var n) && n is string s ? $" ({Model.RuleText.Clip(s)})" : "";
+            var name = element.TryGetValue(nameKey, out var n) && n is string s ? $" ({RuleText.Clip(s)})" : "";
             result.Add(new TomlSection(element, $"{Qualify(key)}[{i}]{name}", _errors));
         }
 
@@ -193,7 +194,7 @@ internal sealed class TomlSection
     private static string Describe(object? value) => value switch
     {
         null => "nothing",
-        string s => $"the string {Model.RuleText.Quote(s)}",
+        string s => $"the string {RuleText.Quote(s)}",
         bool b => b ? "true" : "false",
         long l => $"the integer {l}",
         double d => $"the number {d}",

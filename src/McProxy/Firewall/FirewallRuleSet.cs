@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
-using McProxy.Config;
+using McProxy.Net;
 using McProxy.Store;
 
 namespace McProxy.Firewall;

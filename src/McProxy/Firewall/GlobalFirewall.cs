@@ -3,6 +3,7 @@ using MaxMind.Db;
 using MaxMind.GeoIP2;
 using McProxy.Config;
 using McProxy.Model;
+using McProxy.Net;
 using McProxy.Store;
 
 namespace McProxy.Firewall;

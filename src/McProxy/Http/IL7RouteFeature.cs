@@ -1,5 +1,5 @@
 using System.Net;
-using McProxy.Listener;
+using McProxy.Routing;
 
 namespace McProxy.Http;
 

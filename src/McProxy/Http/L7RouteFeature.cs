@@ -1,7 +1,7 @@
 using System.Net;
 using McProxy.Http.Forwarding;
-using McProxy.Listener;
 using McProxy.Metrics;
+using McProxy.Routing;
 
 namespace McProxy.Http;
 

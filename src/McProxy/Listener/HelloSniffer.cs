@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using McProxy.Tls;
 
 namespace McProxy.Listener;
 

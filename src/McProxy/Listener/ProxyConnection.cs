@@ -7,8 +7,11 @@ using McProxy.Firewall;
 using McProxy.Http;
 using McProxy.Http.Hosting;
 using McProxy.Metrics;
+using McProxy.Net;
 using McProxy.ProxyProtocol;
 using McProxy.Relay;
+using McProxy.Routing;
+using McProxy.Tls;
 
 namespace McProxy.Listener;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using McProxy.Config;
+using McProxy.Net;
 using Microsoft.AspNetCore.Connections;
 using Prometheus;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MaxMind.Db;
 using MaxMind.GeoIP2;
+using McProxy.Net;
 
 namespace McProxy.Model;
 

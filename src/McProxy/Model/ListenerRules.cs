@@ -1,4 +1,4 @@
-using McProxy.Config;
+using McProxy.Net;
 
 namespace McProxy.Model;
 

@@ -15,7 +15,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
 
-    private McProxy.Listener.ListenerState Live => _env.Proxy.Server.FindListener(AdminEnvironment.Listener)!;
+    private McProxy.Routing.ListenerState Live => _env.Proxy.Server.FindListener(AdminEnvironment.Listener)!;
 
     [Fact]
     public async Task GetStatus_LiveServer_ReportsVersionUptimeAndListenerCounters()

@@ -1,6 +1,5 @@
 using System.Text;
 using Grpc.Core;
-using McProxy.Client;
 using McProxy.Client.V1;
 using McProxy.Tests.TestInfrastructure;
 using Route = McProxy.Client.V1.Route;

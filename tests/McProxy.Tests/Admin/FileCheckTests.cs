@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using McProxy.Cli;
 using McProxy.Tests.TestInfrastructure;

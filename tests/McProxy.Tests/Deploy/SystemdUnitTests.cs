@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using McProxy.Cli;
 using McProxy.Config;
+using McProxy.Net;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Deploy;

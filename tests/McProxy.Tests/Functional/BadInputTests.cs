@@ -1,6 +1,7 @@
 using System.Net.Sockets;
-using McProxy.Tests.Listener;
 using McProxy.Tests.TestInfrastructure;
+
+using McProxy.Tests.Tls;
 
 namespace McProxy.Tests.Functional;
 
@@ -168,7 +169,7 @@ public sealed class BadInputTests : IAsyncLifetime
     /// <summary>Points the listener at a new backend through its live route table, as the admin API will.</summary>
     private static void RouteEverythingTo(TestProxy proxy, string backend, string? serverName)
     {
-        var route = new McProxy.Listener.RouteEntry(new McProxy.Store.StoredRoute { Hostname = serverName ?? "nosni.example.test", Backend = backend });
-        proxy.Server.Listeners[0].UpdateRoutes(_ => new McProxy.Listener.RouteTable([route], route.Hostname));
+        var route = new McProxy.Routing.RouteEntry(new McProxy.Store.StoredRoute { Hostname = serverName ?? "nosni.example.test", Backend = backend });
+        proxy.Server.Listeners[0].UpdateRoutes(_ => new McProxy.Routing.RouteTable([route], route.Hostname));
     }
 }

@@ -1,7 +1,8 @@
 using System.Net.Sockets;
 using McProxy.Listener;
-using McProxy.Tests.Listener;
 using McProxy.Tests.TestInfrastructure;
+using McProxy.Tests.Tls;
+using McProxy.Tls;
 
 namespace McProxy.Tests.Functional;
 

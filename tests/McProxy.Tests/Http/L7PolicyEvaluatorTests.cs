@@ -1,6 +1,5 @@
 using McProxy.Http.Policies;
 using McProxy.Store;
-using Microsoft.AspNetCore.Http;
 
 namespace McProxy.Tests.Http;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using McProxy.Listener;
 using McProxy.Tests.TestInfrastructure;
+using McProxy.Tls;
 
 namespace McProxy.Tests.Listener;
 

@@ -4,6 +4,7 @@ using McProxy.Admin;
 using McProxy.Client.V1;
 using McProxy.Config;
 using McProxy.Model;
+using McProxy.Net;
 using McProxy.Tests.TestInfrastructure;
 using Route = McProxy.Client.V1.Route;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using McProxy.ProxyProtocol;
-using Xunit;
 using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;

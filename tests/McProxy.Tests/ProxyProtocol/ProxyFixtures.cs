@@ -1,4 +1,3 @@
-using Xunit;
 using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;

@@ -1,5 +1,4 @@
 using McProxy.ProxyProtocol;
-using Xunit;
 using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;

@@ -1,6 +1,5 @@
 using System.Text;
 using McProxy.ProxyProtocol;
-using Xunit;
 using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using McProxy.ProxyProtocol;
-using Xunit;
 using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;

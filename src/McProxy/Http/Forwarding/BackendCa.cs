@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
-using McProxy.Config;
 using McProxy.Model;
+using McProxy.Net;
 
 namespace McProxy.Http.Forwarding;
 

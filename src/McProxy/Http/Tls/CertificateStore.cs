@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using McProxy.Config;
 using McProxy.Model;
+using McProxy.Net;
 
 namespace McProxy.Http.Tls;
 

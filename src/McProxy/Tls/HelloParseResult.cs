@@ -1,4 +1,4 @@
-namespace McProxy.Listener;
+namespace McProxy.Tls;
 
 internal readonly record struct HelloParseResult(HelloParseStatus Status, ClientHelloInfo Hello, string? Error)
 {

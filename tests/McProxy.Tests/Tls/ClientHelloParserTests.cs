@@ -1,7 +1,7 @@
-using McProxy.Listener;
 using McProxy.Tests.TestInfrastructure;
+using McProxy.Tls;
 
-namespace McProxy.Tests.Listener;
+namespace McProxy.Tests.Tls;
 
 public sealed class ClientHelloParserTests
 {

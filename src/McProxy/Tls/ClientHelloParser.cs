@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using McProxy.Net;
 
-namespace McProxy.Listener;
+namespace McProxy.Tls;
 
 /// <summary>
 /// Parses a TLS ClientHello from the bytes a client has sent so far, without consuming them: L4 routes replay
@@ -294,7 +295,7 @@ internal static class ClientHelloParser
             name = name[..^1];
         }
 
-        if (name.IsEmpty || name.Length > Config.Hostnames.MaxLength)
+        if (name.IsEmpty || name.Length > Hostnames.MaxLength)
         {
             return false;
         }
@@ -311,7 +312,7 @@ internal static class ClientHelloParser
             chars[i] = char.ToLowerInvariant(c);
         }
 
-        if (!Config.Hostnames.IsValidDnsName(chars))
+        if (!Hostnames.IsValidDnsName(chars))
         {
             return false;
         }

@@ -1,4 +1,4 @@
-namespace McProxy.Listener;
+namespace McProxy.Tls;
 
 internal enum HelloParseStatus
 {

@@ -1,4 +1,4 @@
-namespace McProxy.Listener;
+namespace McProxy.Tls;
 
 /// <summary>What routing and logging need from a ClientHello.</summary>
 /// <param name="ServerName">The SNI host name, lower case without a trailing dot; null when the client sent none.</param>

@@ -1,8 +1,9 @@
 using System.Net;
 using McProxy.Config;
+using McProxy.Net;
 using McProxy.Store;
 
-namespace McProxy.Listener;
+namespace McProxy.Routing;
 
 /// <summary>A route as the hot path uses it: immutable, with its backend address parsed once.</summary>
 internal sealed class RouteEntry

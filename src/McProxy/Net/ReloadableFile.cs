@@ -1,4 +1,4 @@
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>
 /// A file mc-proxy re-reads while it runs (geoip_db, backend_ca): what was loaded from it, and the

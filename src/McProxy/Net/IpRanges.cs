@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>
 /// Strict parsing of the addresses, CIDRs and country codes an operator writes (config, firewall rules, admin API). Stricter than <see cref="IPAddress.TryParse(string, out IPAddress)"/>,

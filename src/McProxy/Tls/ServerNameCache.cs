@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace McProxy.Listener;
+namespace McProxy.Tls;
 
 /// <summary>
 /// The server names seen in ClientHellos, kept as strings so that parsing the hello of a known name allocates

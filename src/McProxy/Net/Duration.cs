@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>Parses Go-style duration strings ("500ms", "10s", "1m30s", "1.5h"), as the original's config used.</summary>
 internal static class Duration

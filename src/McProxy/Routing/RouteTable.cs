@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace McProxy.Listener;
+namespace McProxy.Routing;
 
 /// <summary>
 /// One listener's routes, immutable: a change builds a new table and swaps it in atomically, so lookups take no

@@ -1,8 +1,6 @@
 using System.Net;
 
-using McProxy.Model;
-
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>A "host:port" pair; the host is an IP literal (IPv6 in brackets), a DNS name, or empty for all interfaces.</summary>
 internal readonly record struct HostPort(string Host, int Port)

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace McProxy.Model;
+namespace McProxy.Net;
 
 /// <summary>
 /// How a rule quotes a value back. At most <see cref="MaxQuoted"/> characters of it, control characters escaped: a

@@ -1,4 +1,4 @@
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>Hostname helpers shared by the config, the store and the route table; a route hostname's rule is Model.RouteRules.Hostname.</summary>
 internal static class Hostnames

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace McProxy.Tests.Listener;
+namespace McProxy.Tests.Tls;
 
 /// <summary>A ClientHello captured from a real client, with the facts its sidecar JSON records (see Fixtures/ClientHello/README.md).</summary>
 public sealed record ClientHelloFixture(string Name, byte[] Bytes, string? Sni, string[] Alpn, int HandshakeLength, int Records)

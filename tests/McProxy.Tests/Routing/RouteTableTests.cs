@@ -1,7 +1,7 @@
-using McProxy.Listener;
+using McProxy.Routing;
 using McProxy.Store;
 
-namespace McProxy.Tests.Listener;
+namespace McProxy.Tests.Routing;
 
 public sealed class RouteTableTests
 {

@@ -1,4 +1,4 @@
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>
 /// A version of a file as the reload checks see it: modification time and size (one stat). Files that mc-proxy

@@ -1,10 +1,10 @@
 using System.Net;
-using McProxy.Config;
 using McProxy.Http.Policies;
 using McProxy.Metrics;
+using McProxy.Net;
 using McProxy.Store;
 
-namespace McProxy.Listener;
+namespace McProxy.Routing;
 
 /// <summary>A listener's live state: its settings, its current route table and its connection counters.</summary>
 internal sealed class ListenerState

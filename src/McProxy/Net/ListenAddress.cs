@@ -1,8 +1,6 @@
 using System.Net;
 
-using McProxy.Model;
-
-namespace McProxy.Config;
+namespace McProxy.Net;
 
 /// <summary>A listener's bind address. ":443" is every interface, IPv6 and IPv4 on one dual-stack socket.</summary>
 internal static class ListenAddress

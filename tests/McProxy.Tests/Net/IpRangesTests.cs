@@ -1,7 +1,7 @@
 using System.Net;
-using McProxy.Config;
+using McProxy.Net;
 
-namespace McProxy.Tests.Config;
+namespace McProxy.Tests.Net;
 
 public sealed class IpRangesTests
 {

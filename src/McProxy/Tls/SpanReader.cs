@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace McProxy.Listener;
+namespace McProxy.Tls;
 
 /// <summary>Bounds-checked big-endian reads over a span; every read reports failure instead of throwing.</summary>
 internal ref struct SpanReader(ReadOnlySpan<byte> data)
