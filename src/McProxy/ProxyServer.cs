@@ -7,6 +7,7 @@ using McProxy.Http.Policies;
 using McProxy.Listener;
 using McProxy.Metrics;
 using McProxy.Net;
+using McProxy.Relay;
 using McProxy.Routing;
 using McProxy.Store;
 
@@ -115,12 +116,15 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var settings = config.Proxy;
             var shortest = new[] { settings.HelloTimeout, settings.ConnectTimeout, settings.IdleTimeout }.Min();
             firewall = GlobalFirewall.Create(config.Firewall);
-            var services = new ProxyServices(settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory, firewall);
+            var l7Connections = new L7ConnectionQueue();
+            var services = new ProxyServices(
+                settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory,
+                new L4RelayTarget(settings.ConnectTimeout), new L7HandOffTarget(l7Connections), firewall);
             server = new ProxyServer(config, store, services, logger);
             server.ReloadFirewall();
             // Listeners first: an address in use refuses the start before anything else is serving.
             server.BindListeners();
-            server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, services.L7Connections, loggerFactory, cancellationToken);
+            server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, l7Connections, loggerFactory, cancellationToken);
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
                 server._metricsServer = await MetricsServer.StartAsync(metrics.Addr, services.Metrics.Registry, loggerFactory, cancellationToken);

@@ -3,41 +3,30 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
-using McProxy.Firewall;
-using McProxy.Http;
-using McProxy.Http.Hosting;
 using McProxy.Metrics;
 using McProxy.Net;
-using McProxy.ProxyProtocol;
-using McProxy.Relay;
 using McProxy.Routing;
 using McProxy.Tls;
 
 namespace McProxy.Listener;
 
 /// <summary>
-/// One accepted connection, from admission to the access-log line: read the PROXY header (when the listener takes
-/// one) from a trusted peer, check the client against the firewall, sniff the ClientHello, pick the route, dial
-/// the backend, replay the sniffed bytes (after a PROXY v2 header, when the route sends one) and relay. Deadlines are checked by <see cref="ConnectionTracker"/>,
-/// which calls <see cref="Abort"/>; closing the sockets is what wakes the pending operation.
+/// One accepted connection, from admission to the access-log line, in steps: admit (the limits, the PROXY header
+/// from a trusted peer, the firewall), sniff the ClientHello, route by its server name, then hand the connection to
+/// its route's target (<see cref="IRouteTarget"/>: the L4 relay or the L7 hand-off), which sees it only through
+/// <see cref="IConnectionView"/> and <see cref="IConnectionPhases"/>. <see cref="RunAsync"/> is the one place that
+/// writes the access line. Deadlines are checked by <see cref="ConnectionTracker"/>, which calls
+/// <see cref="Abort"/>; closing the sockets is what wakes the pending operation.
 /// </summary>
-internal sealed partial class ProxyConnection
+internal sealed partial class ProxyConnection : IConnectionView, IConnectionPhases
 {
-    private const int PhaseHandshake = 0;
-    private const int PhaseConnecting = 1;
-    private const int PhaseRelaying = 2;
-    private const int PhaseL7 = 3;
-
     private readonly ProxyServices _services;
     private readonly ListenerState _listener;
     private readonly Socket _client;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
-    private Socket? _backend;
-    private L7Connection? _l7;
-    private string? _abortOutcome;
-    private int _phase;
-    private long _deadline;
-    private long _lastActivity;
+    private bool _tracked;
+    private string? _serverName;
+    private RouteEntry? _route;
 
     public ProxyConnection(ProxyServices services, ListenerState listener, Socket client)
     {
@@ -59,10 +48,8 @@ internal sealed partial class ProxyConnection
 
     public long BytesFromBackend { get; private set; }
 
-    /// <summary>The byte counters of the route this connection was given; set before relaying starts.</summary>
+    /// <summary>The byte counters of the route this connection was given; set before its target starts.</summary>
     public RouteMetrics? RouteMetrics { get; private set; }
-
-    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
     /// <summary>Counts bytes the client sent on, for the access line and the route's byte counter.</summary>
     public void CountFromClient(int bytes)
@@ -78,361 +65,147 @@ internal sealed partial class ProxyConnection
         RouteMetrics?.FromBackend(bytes);
     }
 
-    /// <summary>Called by the sweeper: aborts the connection when its current phase's deadline has passed.</summary>
-    public void CheckDeadline(long now)
-    {
-        switch (Volatile.Read(ref _phase))
-        {
-            case PhaseL7:
-                // Kestrel keeps an L7 connection's deadlines: the TLS handshake (hello_timeout), idle keep-alive
-                // (idle_timeout), and per request YARP's activity timeout (idle_timeout, then 504).
-                break;
-            case PhaseRelaying:
-                if (now - Volatile.Read(ref _lastActivity) >= _services.IdleTimeoutMs)
-                {
-                    Abort(ConnectionOutcome.IdleTimeout);
-                }
-
-                break;
-            case var phase when now >= Volatile.Read(ref _deadline):
-                Abort(phase == PhaseHandshake ? ConnectionOutcome.HelloTimeout : ConnectionOutcome.BackendUnreachable);
-                break;
-        }
-    }
-
-    /// <summary>Ends the connection from outside (deadline, drain, relay error); the first outcome given wins.</summary>
-    public void Abort(string outcome)
-    {
-        if (Interlocked.CompareExchange(ref _abortOutcome, outcome, null) is null)
-        {
-            // The sends that fail once the socket is closed below are not the client leaving.
-            Volatile.Read(ref _l7)?.ServerClosing();
-            // A reset on one side is passed on as a reset; a deadline or a drain closes with a FIN.
-            var abortive = outcome == ConnectionOutcome.Reset;
-            Close(_client, abortive);
-            if (Volatile.Read(ref _backend) is { } backend)
-            {
-                Close(backend, abortive);
-            }
-        }
-    }
-
-    private static void Close(Socket socket, bool abortive)
-    {
-        if (abortive)
-        {
-            Reset(socket);
-            return;
-        }
-
-        try
-        {
-            // Shutdown sends the FIN and wakes a pending receive; disposing a socket with a pending
-            // operation would otherwise close it abortively.
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
-
-        socket.Dispose();
-    }
-
-    private bool IsAborted => Volatile.Read(ref _abortOutcome) is not null;
-
     public async Task RunAsync()
     {
-        var outcome = ConnectionOutcome.Ok;
-        string? detail = null;
-        string? serverName = null;
-        RouteEntry? route = null;
-        L7Connection? l7 = null;
-        var tracked = false;
-        var entered = false;
-        byte[]? headerBuffer = null;
         _listener.Metrics.Accepted();
+        var result = ConnectionResult.Ok;
         try
         {
-            entered = _listener.TryEnter();
-            tracked = entered && _services.Tracker.TryAdd(this);
-            if (!tracked)
-            {
-                outcome = ConnectionOutcome.Limit;
-                Reset(_client);
-                return;
-            }
-
-            // One deadline covers the PROXY header and the ClientHello (hello_timeout).
-            EnterPhase(PhaseHandshake, _services.HelloTimeoutMs);
-            ProxyHeader? proxyHeader = null;
-            ReadOnlyMemory<byte> preRead = default;
-            if (_listener.Listener.ProxyProtocol)
-            {
-                if (!_listener.IsTrustedProxy(ClientEndPoint.Address))
-                {
-                    outcome = ConnectionOutcome.UntrustedProxy;
-                    detail = "peer is not in trusted_proxies";
-                    _services.Metrics.FirewallBlocks.WithLabels(FirewallReason.UntrustedProxy).Inc();
-                    Reset(_client);
-                    return;
-                }
-
-                var read = await ProxyHeaderReader.ReadAsync(_client);
-                headerBuffer = read.Buffer;
-                if (read.Header is null)
-                {
-                    outcome = ConnectionOutcome.BadProxyHeader;
-                    detail = $"peer {ClientEndPoint}: {read.Error}";
-                    Reset(_client);
-                    return;
-                }
-
-                proxyHeader = read.Header;
-                if (proxyHeader.Command == ProxyCommand.Proxy && proxyHeader.Source is { } source)
-                {
-                    // LOCAL (a health check) and UNKNOWN carry no client: the peer stays the client.
-                    ClientEndPoint = new IPEndPoint(IpRanges.Normalize(source.Address), source.Port);
-                }
-
-                preRead = read.Rest;
-            }
-
-            if (_services.Firewall.Check(ClientEndPoint.Address) is { } blocked)
-            {
-                outcome = ConnectionOutcome.Blocked(blocked);
-                _services.Metrics.FirewallBlocks.WithLabels(blocked).Inc();
-                Reset(_client);
-                return;
-            }
-
-            var sniff = await HelloSniffer.SniffAsync(_client, preRead);
-            if (headerBuffer is not null)
-            {
-                // The sniffer copied what followed the header; the header's buffer is done with.
-                ArrayPool<byte>.Shared.Return(headerBuffer);
-                headerBuffer = null;
-            }
-
+            // :: Step 1: admit (the limits, the PROXY header, the firewall); the socket is reset when refused.
+            var admission = await AdmitAsync();
+            SniffResult sniff;
             try
             {
-                if (sniff.Result.Status != HelloParseStatus.Complete)
+                if (admission.Refusal is { } refusal)
                 {
-                    outcome = ConnectionOutcome.BadHello;
-                    detail = sniff.Result.Error;
+                    result = refusal;
                     return;
                 }
 
-                _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
-                serverName = sniff.Result.Hello.ServerName;
-                if (_services.Logger.IsEnabled(LogLevel.Debug))
-                {
-                    Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, serverName ?? "", string.Join(',', sniff.Result.Hello.Alpn), sniff.Length);
-                }
-
-                route = _listener.Routes.Match(serverName);
-                if (route is null)
-                {
-                    outcome = ConnectionOutcome.NoRoute;
-                    return;
-                }
-
-                RouteMetrics = _listener.Metrics.ForRoute(route.Hostname);
-
-                if (route.Mode == RouteMode.L7)
-                {
-                    // Kestrel reads the ClientHello again from the replayed bytes; the pooled buffer goes back now.
-                    l7 = new L7Connection(
-                        this,
-                        _client,
-                        sniff.Buffer.AsSpan(0, sniff.Length).ToArray(),
-                        new L7RouteFeature(Id, _listener, serverName, route, ClientEndPoint),
-                        _listener.LocalEndPoint);
-                    Volatile.Write(ref _l7, l7);
-                    // Counted as received now, as on an L4 route; the replay to Kestrel is not counted again.
-                    CountFromClient(sniff.Length);
-                }
-                else
-                {
-                    EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
-                    var backend = BackendDialer.CreateSocket(route.BackendEndPoint);
-                    // Published before the connect, with a full fence against Abort's: the deadline or a drain
-                    // closes the dialing socket, which cancels a connect the backend never answers and frees the
-                    // slot now, not when the kernel gives up on the SYNs.
-                    Interlocked.Exchange(ref _backend, backend);
-                    if (IsAborted)
-                    {
-                        detail = $"connect {route.BackendEndPoint}: cancelled";
-                        return;
-                    }
-
-                    if (await BackendDialer.ConnectAsync(backend, route.BackendEndPoint) is { } error)
-                    {
-                        outcome = ConnectionOutcome.BackendUnreachable;
-                        detail = Volatile.Read(ref _abortOutcome) == ConnectionOutcome.BackendUnreachable
-                            ? $"connect {route.BackendEndPoint}: no answer within connect_timeout ({_services.ConnectTimeoutMs} ms)"
-                            : error;
-                        return;
-                    }
-
-                    if (IsAborted)
-                    {
-                        return;
-                    }
-
-                    if (route.Route.SendProxyProtocol)
-                    {
-                        await SendWithProxyHeaderAsync(backend, sniff, proxyHeader);
-                    }
-                    else
-                    {
-                        await backend.SendAsync(sniff.Buffer.AsMemory(0, sniff.Length), SocketFlags.None);
-                    }
-
-                    CountFromClient(sniff.Length);
-                }
+                // :: Step 2: sniff the ClientHello, from the bytes that came after the PROXY header on.
+                sniff = await HelloSniffer.SniffAsync(_client, admission.PreRead);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(sniff.Buffer);
+                // The sniffer copied what followed the header; the header's buffer is done with.
+                admission.ReturnBuffer();
             }
 
-            if (l7 is not null)
+            RoutedConnection? routed = null;
+            try
             {
-                // From here Kestrel reads and writes the socket (TLS, HTTP) and keeps its deadlines; this connection
-                // stays tracked (limits, drain) and writes its access-log line once Kestrel is done with it.
-                Volatile.Write(ref _phase, PhaseL7);
-                if (!_services.L7Connections.TryHandOff(l7))
+                // :: Step 3: route by the ClientHello's server name.
+                if (Route(sniff, out var refusal) is not { } route)
                 {
-                    outcome = ConnectionOutcome.Shutdown;
+                    result = refusal;
                     return;
                 }
 
-                await l7.Completed;
-                if (l7.Route.TlsProtocol is { } tls)
+                // :: Step 4: the route's target serves the connection to its end.
+                routed = new RoutedConnection(this, this, _client, _listener, route, sniff.Result.Hello, sniff.Buffer, sniff.Length, admission.OriginalDestination);
+                var target = route.Mode == RouteMode.L7 ? _services.L7Target : _services.L4Target;
+                result = await target.ServeAsync(routed);
+            }
+            finally
+            {
+                // A target gives the ClientHello's buffer back as soon as it has replayed it; here on any other way out.
+                if (routed is null)
                 {
-                    detail = $"tls={tls} requests={l7.Route.Requests}";
-                    if (l7.Route.AnyRequestAbortedByClient)
-                    {
-                        // BytesOut says how much of the response reached the client's socket.
-                        outcome = ConnectionOutcome.ClientAborted;
-                    }
+                    ArrayPool<byte>.Shared.Return(sniff.Buffer);
                 }
                 else
                 {
-                    outcome = ConnectionOutcome.TlsFailed;
-                    detail = "the TLS handshake with the proxy did not complete";
+                    routed.ReleaseHello();
                 }
-
-                return;
             }
-
-            Touch();
-            Volatile.Write(ref _phase, PhaseRelaying);
-            await TcpRelay.RunAsync(this, _client, _backend!);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            outcome = ConnectionOutcome.Reset;
-            detail ??= e.Message;
+            result = new ConnectionResult(ConnectionOutcome.Reset, e.Message);
         }
         catch (Exception e)
         {
-            outcome = ConnectionOutcome.Error;
-            detail = e.Message;
+            result = new ConnectionResult(ConnectionOutcome.Error, e.Message);
             Log.UnexpectedError(_services.Logger, Id, e);
         }
         finally
         {
-            outcome = Volatile.Read(ref _abortOutcome) ?? outcome;
-            if (headerBuffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(headerBuffer);
-            }
-
-            _client.Dispose();
-            _backend?.Dispose();
-            if (tracked)
-            {
-                _services.Tracker.Remove(this);
-            }
-
-            if (entered)
-            {
-                _listener.Exit();
-            }
-
-            _listener.Metrics.Ended(outcome);
-            try
-            {
-                if (_services.AccessLogger.IsEnabled(LogLevel.Information))
-                {
-                    Log.Access(
-                        _services.AccessLogger,
-                        _listener.Addr,
-                        ClientEndPoint.ToString(),
-                        serverName ?? "",
-                        route?.Hostname ?? "",
-                        route is null ? "" : route.Mode == RouteMode.L7 ? "l7" : "l4",
-                        route?.Route.Backend ?? "",
-                        BytesFromClient,
-                        BytesFromBackend,
-                        (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
-                        outcome,
-                        detail ?? "",
-                        Id);
-                }
-            }
-            finally
-            {
-                // Last: the drain waits for this, so the process does not exit before the line is written.
-                _services.Tracker.Finished();
-            }
+            End(result);
         }
     }
 
     /// <summary>
-    /// A PROXY v2 header for the backend (the real client, the address it connected to, TLVs for the SNI and the
-    /// client's first ALPN choice: the one it prefers, as the negotiated one is unknown at L4), then the
-    /// ClientHello, in one send so that a backend reading the header gets it whole in the common case.
+    /// The route for a complete ClientHello's server name; null, with <paramref name="refusal"/> saying why, for a
+    /// ClientHello that is not one or a name no route matches.
     /// </summary>
-    private async Task SendWithProxyHeaderAsync(Socket backend, SniffResult sniff, ProxyHeader? proxyHeader)
+    private RouteEntry? Route(in SniffResult sniff, out ConnectionResult refusal)
     {
-        var destination = proxyHeader?.Destination
-            ?? (_client.LocalEndPoint as IPEndPoint)
-            ?? new IPEndPoint(IPAddress.Any, 0);
+        if (sniff.Result.Status != HelloParseStatus.Complete)
+        {
+            refusal = new ConnectionResult(ConnectionOutcome.BadHello, sniff.Result.Error);
+            return null;
+        }
+
+        _listener.Metrics.HelloComplete(Stopwatch.GetElapsedTime(_startTimestamp));
         var hello = sniff.Result.Hello;
-        var alpn = hello.Alpn.Length > 0 ? hello.Alpn[0] : null;
-        var headerLength = ProxyHeaderWriter.GetV2Length(ClientEndPoint, destination, hello.ServerName, alpn);
-        var buffer = ArrayPool<byte>.Shared.Rent(headerLength + sniff.Length);
+        _serverName = hello.ServerName;
+        if (_services.Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, _serverName ?? "", string.Join(',', hello.Alpn), sniff.Length);
+        }
+
+        _route = _listener.Routes.Match(_serverName);
+        if (_route is null)
+        {
+            refusal = new ConnectionResult(ConnectionOutcome.NoRoute);
+            return null;
+        }
+
+        RouteMetrics = _listener.Metrics.ForRoute(_route.Hostname);
+        refusal = ConnectionResult.Ok;
+        return _route;
+    }
+
+    /// <summary>
+    /// Closes the sockets, frees the connection's slots, counts its outcome and writes its access line: the outcome
+    /// of an abort (deadline, drain, reset) if there was one, else <paramref name="result"/>'s.
+    /// </summary>
+    private void End(ConnectionResult result)
+    {
+        var outcome = Volatile.Read(ref _abortOutcome) ?? result.Outcome;
+        _client.Dispose();
+        _backend?.Dispose();
+        if (_tracked)
+        {
+            _services.Tracker.Remove(this);
+            _listener.Exit();
+        }
+
+        _listener.Metrics.Ended(outcome);
         try
         {
-            ProxyHeaderWriter.WriteV2(buffer, ClientEndPoint, destination, hello.ServerName, alpn);
-            sniff.Buffer.AsSpan(0, sniff.Length).CopyTo(buffer.AsSpan(headerLength));
-            await backend.SendAsync(buffer.AsMemory(0, headerLength + sniff.Length), SocketFlags.None);
+            if (_services.AccessLogger.IsEnabled(LogLevel.Information))
+            {
+                Log.Access(
+                    _services.AccessLogger,
+                    _listener.Addr,
+                    ClientEndPoint.ToString(),
+                    _serverName ?? "",
+                    _route?.Hostname ?? "",
+                    _route is null ? "" : _route.Mode == RouteMode.L7 ? "l7" : "l4",
+                    _route?.Route.Backend ?? "",
+                    BytesFromClient,
+                    BytesFromBackend,
+                    (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
+                    outcome,
+                    result.Detail ?? "",
+                    Id);
+            }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Last: the drain waits for this, so the process does not exit before the line is written.
+            _services.Tracker.Finished();
         }
-    }
-
-    private void EnterPhase(int phase, long timeoutMs)
-    {
-        Volatile.Write(ref _deadline, Environment.TickCount64 + timeoutMs);
-        Volatile.Write(ref _phase, phase);
-    }
-
-    /// <summary>Closes with a TCP RST (SO_LINGER 0): nothing else is sent.</summary>
-    private static void Reset(Socket socket)
-    {
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
-
-        socket.Dispose();
     }
 }

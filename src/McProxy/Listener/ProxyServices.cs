@@ -1,12 +1,13 @@
 using McProxy.Config;
 using McProxy.Firewall;
-using McProxy.Http.Hosting;
 using McProxy.Metrics;
+using McProxy.Routing;
 
 namespace McProxy.Listener;
 
-/// <summary>What every connection shares: settings, the tracker, the firewall and the loggers.</summary>
-internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tracker, ILoggerFactory loggerFactory, GlobalFirewall? firewall = null)
+/// <summary>What every connection shares: settings, the tracker, the firewall, the route targets and the loggers.</summary>
+internal sealed class ProxyServices(
+    ProxySettings settings, ConnectionTracker tracker, ILoggerFactory loggerFactory, IRouteTarget l4Target, IRouteTarget l7Target, GlobalFirewall? firewall = null)
 {
     public ProxySettings Settings { get; } = settings;
 
@@ -21,8 +22,11 @@ internal sealed class ProxyServices(ProxySettings settings, ConnectionTracker tr
 
     public ProxyMetrics Metrics { get; } = new();
 
-    /// <summary>Where L7 connections are handed to Kestrel after their route lookup.</summary>
-    public L7ConnectionQueue L7Connections { get; } = new();
+    /// <summary>Where a connection on an L4 route goes: the relay to its backend.</summary>
+    public IRouteTarget L4Target { get; } = l4Target;
+
+    /// <summary>Where a connection on an L7 route goes: the hand-off to Kestrel.</summary>
+    public IRouteTarget L7Target { get; } = l7Target;
 
     public long HelloTimeoutMs { get; } = (long)settings.HelloTimeout.TotalMilliseconds;
 

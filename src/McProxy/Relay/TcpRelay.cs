@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
-using McProxy.Listener;
+using McProxy.Routing;
 
 namespace McProxy.Relay;
 
@@ -15,12 +15,12 @@ internal sealed class TcpRelay
     /// <summary>64 KiB per active direction: large enough for full-rate bulk transfer, returned to the pool when idle.</summary>
     public const int BufferSize = 64 * 1024;
 
-    private readonly ProxyConnection _connection;
+    private readonly IConnectionView _connection;
     private int _directionsEnded;
 
-    private TcpRelay(ProxyConnection connection) => _connection = connection;
+    private TcpRelay(IConnectionView connection) => _connection = connection;
 
-    public static Task RunAsync(ProxyConnection connection, Socket client, Socket backend)
+    public static Task RunAsync(IConnectionView connection, Socket client, Socket backend)
     {
         var relay = new TcpRelay(connection);
         return Task.WhenAll(

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using McProxy.Listener;
 using McProxy.Metrics;
+using McProxy.Routing;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Deploy;

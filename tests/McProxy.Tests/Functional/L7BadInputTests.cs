@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
-using McProxy.Listener;
 using McProxy.Routing;
 using McProxy.Store;
 using McProxy.Tests.TestInfrastructure;

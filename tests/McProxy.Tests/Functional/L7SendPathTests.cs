@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using McProxy.Listener;
+using McProxy.Routing;
 using McProxy.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;

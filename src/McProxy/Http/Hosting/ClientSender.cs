@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using McProxy.Listener;
+using McProxy.Routing;
 
 namespace McProxy.Http.Hosting;
 
@@ -12,7 +12,7 @@ namespace McProxy.Http.Hosting;
 /// it runs, in one system call. Under HTTP/2 the responses of several streams that finish together leave in one
 /// TCP segment instead of one each (2.3 segments per request instead of 3.2 in the h2load benchmark, as many as
 /// HAProxy sends); under HTTP/1.1 the sends of many connections run as one batch on a pool thread. Every byte sent
-/// is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics).
+/// is counted on the connection (access log) and its route (metrics).
 /// <para>
 /// The pipe holds at most <see cref="PauseWriterThreshold"/> unsent bytes: past that, Kestrel's flushes wait, and
 /// so do YARP's response copy and its read from the backend. A send that fails (the client reset or left) shuts
@@ -37,7 +37,7 @@ internal sealed class ClientSender
     /// <summary>After a failed send, how long the pipe is held (Kestrel's writes waiting) before it is let go.</summary>
     private static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(1);
 
-    private readonly ProxyConnection _owner;
+    private readonly IConnectionView _owner;
     private readonly Socket _socket;
     private readonly Action _clientGone;
     private readonly Pipe _pipe = new(new PipeOptions(
@@ -53,7 +53,7 @@ internal sealed class ClientSender
     private int _failed;
     private Task? _stopping;
 
-    public ClientSender(ProxyConnection owner, Socket socket, Action clientGone)
+    public ClientSender(IConnectionView owner, Socket socket, Action clientGone)
     {
         _owner = owner;
         _socket = socket;

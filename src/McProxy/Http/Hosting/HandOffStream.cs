@@ -1,14 +1,14 @@
 using System.Net.Sockets;
-using McProxy.Listener;
+using McProxy.Routing;
 
 namespace McProxy.Http.Hosting;
 
 /// <summary>
 /// The client socket as Kestrel reads it: first the ClientHello bytes the listener sniffed, then the socket. Every
-/// byte read is counted on the <see cref="ProxyConnection"/> (access log) and its route (metrics). Read-only: the
+/// byte read is counted on the connection (access log) and its route (metrics). Read-only: the
 /// output goes through the <see cref="ClientSender"/>.
 /// </summary>
-internal sealed class HandOffStream(ProxyConnection owner, Socket socket, byte[] replay) : Stream
+internal sealed class HandOffStream(IConnectionView owner, Socket socket, byte[] replay) : Stream
 {
     private readonly NetworkStream _socket = new(socket, ownsSocket: false);
     private int _replayed;

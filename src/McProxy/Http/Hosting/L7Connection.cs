@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using McProxy.Listener;
+using McProxy.Routing;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,7 +12,7 @@ namespace McProxy.Http.Hosting;
 /// <summary>
 /// An L7 connection as Kestrel sees it: a <see cref="ConnectionContext"/> over the client socket whose input first
 /// replays the sniffed ClientHello (<see cref="HandOffStream"/>) and whose output a <see cref="ClientSender"/> sends. Its remote address is the real client (PROXY-aware), and it carries the
-/// <see cref="IL7RouteFeature"/>. The socket stays owned by the <see cref="ProxyConnection"/>, which awaits
+/// <see cref="IL7RouteFeature"/>. The socket stays owned by the listener's connection, which awaits
 /// <see cref="Completed"/> (Kestrel disposing this context) and then writes its access-log line and closes it.
 /// </summary>
 internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature,
@@ -32,7 +32,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     private int _inputEnded;
     private int _serverClosing;
 
-    public L7Connection(ProxyConnection owner, Socket socket, byte[] replay, L7RouteFeature route, EndPoint? localEndPoint)
+    public L7Connection(IConnectionView owner, Socket socket, byte[] replay, L7RouteFeature route, EndPoint? localEndPoint)
     {
         _socket = socket;
         Route = route;

@@ -1,6 +1,6 @@
-namespace McProxy.Listener;
+namespace McProxy.Routing;
 
-/// <summary>How a connection ended: the access log's "outcome" and, for blocks, the metrics' reason label.</summary>
+/// <summary>How a connection ended: the access log's "outcome", set by the listener's steps and by the route targets.</summary>
 internal static class ConnectionOutcome
 {
     public const string Ok = "ok";
@@ -25,15 +25,4 @@ internal static class ConnectionOutcome
     public const string Shutdown = "shutdown";
     public const string Reset = "reset";
     public const string Error = "error";
-
-    /// <summary>The outcome for a firewall block of <paramref name="reason"/> (a <see cref="Firewall.FirewallReason"/>).</summary>
-    public static string Blocked(string reason) => reason switch
-    {
-        Firewall.FirewallReason.Ip => BlockedIp,
-        Firewall.FirewallReason.Cidr => BlockedCidr,
-        Firewall.FirewallReason.Country => BlockedCountry,
-        Firewall.FirewallReason.Rate => BlockedRate,
-        Firewall.FirewallReason.UntrustedProxy => UntrustedProxy,
-        _ => "blocked_" + reason,
-    };
 }
