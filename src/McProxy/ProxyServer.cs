@@ -139,6 +139,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 // Loaded now rather than at the first handshake (a route added later is loaded at its first one).
                 server._l7Host.Certificates.Watch(route.TlsCert, route.TlsKey);
             }
+
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
                 server._metricsServer = await MetricsServer.StartAsync(metrics.Addr, services.Metrics.Registry, loggerFactory, cancellationToken);
