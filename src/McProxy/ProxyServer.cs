@@ -31,11 +31,12 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private AdminServer? _adminServer;
     private int _stopped;
 
-    private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, ILogger logger)
+    private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, FileWatcher files, ILogger logger)
     {
         _config = config;
         Store = store;
         Services = services;
+        Files = files;
         _logger = logger;
         StartedAt = DateTimeOffset.UtcNow;
     }
@@ -45,6 +46,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     public ProxyConfig Config => _config;
 
     public ProxyServices Services { get; }
+
+    /// <summary>Checks the files re-read while running (certificates, backend_ca, geoip_db) at each of its ticks.</summary>
+    public FileWatcher Files { get; }
 
     public DateTimeOffset StartedAt { get; }
 
@@ -65,11 +69,15 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     /// database while snapshots exist are refused). <paramref name="seed"/> seeds a missing or empty database from
     /// the config even when snapshots exist.
     /// </summary>
-    public static async Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, CancellationToken cancellationToken)
+    public static Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, CancellationToken cancellationToken)
+        => StartAsync(config, loggerFactory, seed, FileWatcher.DefaultInterval, cancellationToken);
+
+    /// <summary>As above, checking the files it re-reads every <paramref name="fileCheckInterval"/> (tests shorten or lengthen it).</summary>
+    internal static async Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, TimeSpan fileCheckInterval, CancellationToken cancellationToken)
     {
         try
         {
-            return await StartCoreAsync(config, loggerFactory, seed, cancellationToken);
+            return await StartCoreAsync(config, loggerFactory, seed, fileCheckInterval, cancellationToken);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
@@ -77,7 +85,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         }
     }
 
-    private static async Task<ProxyServer> StartCoreAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, CancellationToken cancellationToken)
+    private static async Task<ProxyServer> StartCoreAsync(ProxyConfig config, ILoggerFactory loggerFactory, bool seed, TimeSpan fileCheckInterval, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("McProxy.Server");
         foreach (var warning in config.Warnings)
@@ -120,11 +128,22 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(
                 settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory,
                 new L4RelayTarget(settings.ConnectTimeout), new L7HandOffTarget(l7Connections), firewall);
-            server = new ProxyServer(config, store, services, logger);
+            server = new ProxyServer(config, store, services, new FileWatcher(fileCheckInterval, logger), logger);
+            if (config.Firewall.GeoIpDb.Length > 0)
+            {
+                server.Files.Add(server.ReloadGeoIp);
+            }
+
             server.ReloadFirewall();
             // Listeners first: an address in use refuses the start before anything else is serving.
             server.BindListeners();
-            server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, l7Connections, loggerFactory, cancellationToken);
+            server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, l7Connections, server.Files, loggerFactory, cancellationToken);
+            foreach (var route in store.Routes.List().Where(r => r.Mode == RouteMode.L7))
+            {
+                // Loaded now rather than at the first handshake (a route added later is loaded at its first one).
+                server._l7Host.Certificates.Watch(route.TlsCert, route.TlsKey);
+            }
+
             if (config.Metrics is { Addr.Length: > 0 } metrics)
             {
                 server._metricsServer = await MetricsServer.StartAsync(metrics.Addr, services.Metrics.Registry, loggerFactory, cancellationToken);
@@ -237,35 +256,19 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         _loops.AddRange(_acceptLoops);
         _loops.Add(Task.Run(() => Services.Tracker.RunSweeperAsync(_stopping.Token)));
-        if (_config.Firewall.GeoIpDb.Length > 0)
-        {
-            _loops.Add(Task.Run(() => WatchGeoIpAsync(_stopping.Token)));
-        }
+        _loops.Add(Task.Run(() => Files.RunAsync(_stopping.Token)));
     }
 
-    /// <summary>How often geoip_db's file is checked for a new version (a stat of one file); tests shorten it.</summary>
-    internal static TimeSpan GeoIpCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Picks up a replaced geoip_db (geoipupdate) within <see cref="GeoIpCheckInterval"/>, without a restart.</summary>
-    private async Task WatchGeoIpAsync(CancellationToken cancellationToken)
+    /// <summary>The watcher's check of geoip_db: picks up a replaced database (geoipupdate) without a restart.</summary>
+    private void ReloadGeoIp()
     {
-        using var timer = new PeriodicTimer(GeoIpCheckInterval);
-        try
+        if (Services.Firewall.ReloadGeoIpIfChanged(out var error))
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                if (Services.Firewall.ReloadGeoIpIfChanged(out var error))
-                {
-                    Log.GeoIpReloaded(_logger, _config.Firewall.GeoIpDb, Services.Firewall.GeoIpBuildDate);
-                }
-                else if (error is not null)
-                {
-                    Log.GeoIpReloadFailed(_logger, error);
-                }
-            }
+            Log.GeoIpReloaded(_logger, _config.Firewall.GeoIpDb, Services.Firewall.GeoIpBuildDate);
         }
-        catch (OperationCanceledException)
+        else if (error is not null)
         {
+            Log.GeoIpReloadFailed(_logger, error);
         }
     }
 

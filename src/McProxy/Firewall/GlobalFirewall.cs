@@ -14,14 +14,15 @@ namespace McProxy.Firewall;
 /// immutable <see cref="FirewallRuleSet"/> swapped atomically by <see cref="Update"/>, so a reload applies to the next
 /// connection and never to established ones. The rate settings come from [firewall] in the config and are fixed for
 /// the life of the server; the rules come from the store; the GeoIP database is re-read when its file changes
-/// (<see cref="ReloadGeoIpIfChanged"/>), as geoipupdate replaces it every week.
+/// (<see cref="ReloadGeoIpIfChanged"/>, which the server's <see cref="FileWatcher"/> runs at each tick), as
+/// geoipupdate replaces it every week. Lookups read the database from memory.
 /// </summary>
 internal sealed class GlobalFirewall : IDisposable
 {
-    private readonly ReloadableFile<DatabaseReader>? _geoIp;
+    private readonly WatchedFile<DatabaseReader>? _geoIp;
     private FirewallRuleSet _rules = FirewallRuleSet.Empty;
 
-    private GlobalFirewall(ReloadableFile<DatabaseReader>? geoIp, RateLimiter? rateLimiter)
+    private GlobalFirewall(WatchedFile<DatabaseReader>? geoIp, RateLimiter? rateLimiter)
     {
         _geoIp = geoIp;
         RateLimiter = rateLimiter;
@@ -37,7 +38,7 @@ internal sealed class GlobalFirewall : IDisposable
     public bool CanMatchCountries => _geoIp is not null;
 
     /// <summary>When the GeoIP database in use was built (its metadata), or null without one.</summary>
-    public DateTime? GeoIpBuildDate => _geoIp?.Current.Metadata.BuildDate;
+    public DateTime? GeoIpBuildDate => _geoIp?.Current?.Metadata.BuildDate;
 
     /// <summary>The rules in force now.</summary>
     public FirewallRuleSet Rules => Volatile.Read(ref _rules);
@@ -51,10 +52,11 @@ internal sealed class GlobalFirewall : IDisposable
     /// <exception cref="InvalidOperationException">The database cannot be opened or is not a MaxMind DB.</exception>
     public static GlobalFirewall Create(FirewallConfig config, TimeProvider? time = null)
     {
-        ReloadableFile<DatabaseReader>? geoIp = null;
+        WatchedFile<DatabaseReader>? geoIp = null;
         if (config.GeoIpDb.Length > 0)
         {
-            geoIp = ReloadableFile<DatabaseReader>.TryOpen(config.GeoIpDb, OpenGeoIp, out var reason)
+            var path = config.GeoIpDb;
+            geoIp = WatchedFile<DatabaseReader>.TryOpen(path, (out string? why) => OpenGeoIp(path, out why), out var reason)
                 ?? throw new InvalidOperationException(GeoIpError(config.GeoIpDb, reason));
         }
 
@@ -68,7 +70,7 @@ internal sealed class GlobalFirewall : IDisposable
     /// or the new file cannot be opened, in which case <paramref name="error"/> says why and the previous database
     /// stays in force (a half-written or bad download never turns country rules off). A file that failed is not
     /// retried until it changes again. A database read into memory holds no file or handle, so the replaced one is
-    /// left to the garbage collector.
+    /// left to the garbage collector. Called by the <see cref="FileWatcher"/>, never on a connection's path.
     /// </summary>
     public bool ReloadGeoIpIfChanged(out string? error)
     {
@@ -146,5 +148,5 @@ internal sealed class GlobalFirewall : IDisposable
         }
     }
 
-    public void Dispose() => _geoIp?.Current.Dispose();
+    public void Dispose() => _geoIp?.Current?.Dispose();
 }

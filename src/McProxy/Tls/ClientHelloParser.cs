@@ -317,7 +317,7 @@ internal static class ClientHelloParser
             return false;
         }
 
-        hostName = ServerNameCache.Get(chars);
+        hostName = ServerNameCache.Shared.Get(chars);
         return true;
     }
 

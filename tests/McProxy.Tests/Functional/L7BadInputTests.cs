@@ -41,7 +41,7 @@ public sealed class L7BadInputTests : IAsyncLifetime
 
     private TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Task<TestProxy> StartProxyAsync(string extra = "") => TestProxy.StartAsync($"""
+    private Task<TestProxy> StartProxyAsync(string extra = "", TimeSpan? fileCheckInterval = null) => TestProxy.StartAsync($"""
         [[listeners]]
         addr = "127.0.0.1:0"
           [[listeners.routes]]
@@ -51,7 +51,7 @@ public sealed class L7BadInputTests : IAsyncLifetime
           tls_cert = "{_pem.Cert}"
           tls_key = "{_pem.Key}"
         {extra}
-        """, _directory);
+        """, _directory, fileCheckInterval);
 
     private async Task AssertStillServesAsync(TestProxy proxy, string hostname = Hostname)
     {
@@ -110,18 +110,34 @@ public sealed class L7BadInputTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CertificateFileGone_HandshakeFailsWithLoggedError_BackOnceRestored()
+    public async Task CertificateFileGone_AtTheRoutesFirstHandshake_FailsWithLoggedError_BackAfterTheWatchersTickOnceRestored()
     {
-        await using var proxy = await StartProxyAsync();
-        var saved = await File.ReadAllTextAsync(_pem.Cert);
-        File.Delete(_pem.Cert);
+        // The watcher's timer never fires during the test: the ticks are the test's own.
+        await using var proxy = await StartProxyAsync(fileCheckInterval: TimeSpan.FromHours(1));
+        // A route added at runtime whose certificate is not there (yet) when its first client arrives.
+        var missing = Path.Combine(_directory, "late.pem");
+        proxy.Server.Listeners[0].UpdateRoutes(table => table.With(new RouteEntry(new StoredRoute
+        {
+            Hostname = "late.example.test",
+            Backend = _backend.Address,
+            Mode = RouteMode.L7,
+            TlsCert = missing,
+            TlsKey = _pem.Key,
+        })));
 
-        await Assert.ThrowsAnyAsync<Exception>(() => TlsTestClient.ConnectAsync(proxy.EndPoint(), Hostname, _certs));
+        await Assert.ThrowsAnyAsync<Exception>(() => TlsTestClient.ConnectAsync(proxy.EndPoint(), "late.example.test", _certs));
         await proxy.Log.WaitForAccessAsync(ConnectionOutcome.TlsFailed);
-        await proxy.Log.WaitForAsync(e => e.Get("Path") == _pem.Cert && e.Level == LogLevel.Error);
+        await proxy.Log.WaitForAsync(e => e.Get("Path") == missing && e.Level == LogLevel.Error);
 
-        await File.WriteAllTextAsync(_pem.Cert, saved);
+        File.Copy(_pem.Cert, missing);
+        proxy.Server.Files.CheckNow();
+        await AssertStillServesAsync(proxy, "late.example.test");
+
+        // A loaded certificate whose file goes away is kept: the last good one is served, the change logged.
+        File.Delete(_pem.Cert);
+        proxy.Server.Files.CheckNow();
         await AssertStillServesAsync(proxy);
+        Assert.Single(proxy.Log.Entries, e => e.Get("Path") == _pem.Cert && e.Level == LogLevel.Warning);
     }
 
     [Fact]

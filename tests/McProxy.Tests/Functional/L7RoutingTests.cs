@@ -209,10 +209,11 @@ public sealed class L7RoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CertificateReplacedOnDisk_NextHandshake_PresentsNewOneWithoutRestart()
+    public async Task CertificateReplacedOnDisk_FirstHandshakeAfterTheWatchersTick_PresentsNewOneWithoutRestart()
     {
         await using var backend = await StartBackendAsync(BackendMode.Http1);
-        await using var proxy = await TestProxy.StartAsync(Config(backend), _directory);
+        // The watcher's timer never fires during the test: the ticks are the test's own.
+        await using var proxy = await TestProxy.StartAsync(Config(backend), _directory, TimeSpan.FromHours(1));
         var original = X509CertificateLoader.LoadCertificateFromFile(_pem.Cert);
         using var renewed = _certs.IssueServer(Hostname);
 
@@ -226,14 +227,19 @@ public sealed class L7RoutingTests : IAsyncLifetime
         var written = PemFiles.Write(renewed, _directory, "web");
         // File times tick coarsely (a few ms); a real renewal comes much later, which this stands for.
         File.SetLastWriteTimeUtc(written.Cert, DateTime.UtcNow.AddSeconds(5));
+        // A handshake reads the certificate from memory, never from disk: until the watcher's tick, the old one.
+        var beforeTick = await HandshakeCertificateAsync(proxy);
+        proxy.Server.Files.CheckNow();
         var after = await HandshakeCertificateAsync(proxy);
         using var stillOpen = await longLived.GetAsync(L7TestClient.Url(Hostname, proxy.EndPoint(), "/after"));
 
         Assert.Equal(original.Thumbprint, before);
+        Assert.Equal(original.Thumbprint, beforeTick);
         Assert.Equal(renewed.Thumbprint, after);
         Assert.Equal(HttpStatusCode.OK, stillOpen.StatusCode);
-        // Three connections: two handshakes and the long-lived one, which did not have to reconnect.
-        Assert.Equal(3, proxy.Server.Listeners[0].TotalConnections);
+        Assert.Contains(proxy.Log.Entries, e => e.Message.Contains("reloaded: CN=", StringComparison.Ordinal));
+        // Four connections: three handshakes and the long-lived one, which did not have to reconnect.
+        Assert.Equal(4, proxy.Server.Listeners[0].TotalConnections);
     }
 
     private async Task<string?> HandshakeCertificateAsync(TestProxy proxy)

@@ -1,5 +1,6 @@
 using System.Net;
 using McProxy.Config;
+using McProxy.Net;
 
 namespace McProxy.Tests.TestInfrastructure;
 
@@ -27,14 +28,17 @@ public sealed class TestProxy : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(Directory, "mc-proxy.db");
 
-    /// <summary>Starts a proxy; <paramref name="toml"/> is everything but [database], which points into <paramref name="directory"/>.</summary>
-    public static async Task<TestProxy> StartAsync(string toml, string? directory = null)
+    /// <summary>
+    /// Starts a proxy; <paramref name="toml"/> is everything but [database], which points into <paramref name="directory"/>.
+    /// Its file watcher ticks every <paramref name="fileCheckInterval"/> (30 s by default, as in production).
+    /// </summary>
+    public static async Task<TestProxy> StartAsync(string toml, string? directory = null, TimeSpan? fileCheckInterval = null)
     {
         var ownsDirectory = directory is null;
         directory ??= CreateTempDirectory();
         var config = ConfigLoader.Parse($"[database]\npath = \"mc-proxy.db\"\n{toml}", "test.toml", directory);
         var log = new TestLog();
-        var server = await ProxyServer.StartAsync(config, log.CreateFactory());
+        var server = await ProxyServer.StartAsync(config, log.CreateFactory(), seed: false, fileCheckInterval ?? FileWatcher.DefaultInterval, CancellationToken.None);
         return new TestProxy(server, directory, log, ownsDirectory);
     }
 

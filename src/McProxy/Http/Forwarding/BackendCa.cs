@@ -5,40 +5,40 @@ using McProxy.Net;
 namespace McProxy.Http.Forwarding;
 
 /// <summary>
-/// A route's <c>backend_ca</c>: the certificates its backend must chain to. Each backend TLS handshake (one per new
-/// pooled connection, not per request) checks the file's stamp and re-reads it when it changed, so a rotated CA
-/// applies to the next connection without a restart. A file that cannot be read or holds no certificate keeps the
-/// last good bundle, is logged once, and is retried when it changes again.
+/// A route's <c>backend_ca</c>: the certificates its backend must chain to. The <see cref="FileWatcher"/> checks the
+/// file at each tick and re-reads it when it changed, so a rotated CA applies to the next backend connection
+/// without a restart; a backend TLS handshake reads the bundle from memory. A file that cannot be read or holds no
+/// certificate keeps the last good bundle, is logged once, and is retried when it changes again.
 /// </summary>
 internal sealed partial class BackendCa
 {
-    private readonly ReloadableFile<X509Certificate2Collection> _file;
+    private readonly WatchedFile<X509Certificate2Collection> _file;
     private readonly ILogger _logger;
 
+    /// <summary>Loads the file now and has <paramref name="files"/> check it from then on.</summary>
     /// <exception cref="InvalidOperationException">The file cannot be read or holds no PEM certificate.</exception>
-    public BackendCa(string path, ILogger logger)
+    public BackendCa(string path, FileWatcher files, ILogger logger)
     {
-        _file = ReloadableFile<X509Certificate2Collection>.TryOpen(path, Load, out var reason)
+        _file = WatchedFile<X509Certificate2Collection>.TryOpen(path, (out string? why) => Load(path, out why), out var reason)
             ?? throw new InvalidOperationException($"backend_ca {path}: {reason}");
         _logger = logger;
+        files.Add(Refresh);
     }
 
-    /// <summary>The bundle in force, re-read first when the file has changed.</summary>
-    public X509Certificate2Collection Roots
-    {
-        get
-        {
-            if (_file.Refresh(out var reason))
-            {
-                Log.Reloaded(_logger, _file.Path, _file.Current.Count);
-            }
-            else if (reason is not null)
-            {
-                // Likely caught mid-write: the previous bundle stays until the file changes again.
-                Log.ReloadFailed(_logger, _file.Path, reason);
-            }
+    /// <summary>The bundle in force: the last that loaded.</summary>
+    public X509Certificate2Collection Roots => _file.Current!;
 
-            return _file.Current;
+    /// <summary>The watcher's check: re-reads the file when it changed.</summary>
+    private void Refresh()
+    {
+        if (_file.Refresh(out var reason))
+        {
+            Log.Reloaded(_logger, _file.Path, Roots.Count);
+        }
+        else if (reason is not null)
+        {
+            // Likely caught mid-write: the previous bundle stays until the file changes again.
+            Log.ReloadFailed(_logger, _file.Path, reason);
         }
     }
 

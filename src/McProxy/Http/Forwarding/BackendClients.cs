@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using McProxy.Net;
 using McProxy.Store;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -14,7 +15,7 @@ namespace McProxy.Http.Forwarding;
 /// so creating one per request would dial per request. Settings follow YARP's guidance for a forwarder's client:
 /// no proxy, no redirects, no decompression, no cookies.
 /// </summary>
-internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan activityTimeout, ILogger logger) : IDisposable
+internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan activityTimeout, FileWatcher files, ILogger logger) : IDisposable
 {
     private readonly ConcurrentDictionary<BackendKind, HttpMessageInvoker> _clients = new();
 
@@ -52,7 +53,7 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
         {
 #pragma warning disable CA5359 // backend_tls without backend_ca is the operator's choice, warned about at start.
             handler.SslOptions.RemoteCertificateValidationCallback = kind.Ca.Length > 0
-                ? Verifier(new BackendCa(kind.Ca, logger))
+                ? Verifier(new BackendCa(kind.Ca, files, logger))
                 : static (_, _, _, _) => true;
 #pragma warning restore CA5359
         }

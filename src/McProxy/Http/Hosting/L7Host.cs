@@ -5,6 +5,7 @@ using McProxy.Http.Forwarding;
 using McProxy.Http.Policies;
 using McProxy.Http.Tls;
 using McProxy.Metrics;
+using McProxy.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,18 +28,23 @@ internal sealed class L7Host : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly BackendClients _clients;
 
-    private L7Host(WebApplication app, BackendClients clients)
+    private L7Host(WebApplication app, BackendClients clients, CertificateStore certificates)
     {
         _app = app;
         _clients = clients;
+        Certificates = certificates;
     }
 
+    /// <summary>The routes' certificates; <see cref="CertificateStore.Watch"/> loads a route's before its first handshake.</summary>
+    public CertificateStore Certificates { get; }
+
+    /// <summary>Starts the server; <paramref name="files"/> checks the certificates and backend CAs it loads.</summary>
     public static async Task<L7Host> StartAsync(
-        ProxySettings settings, TlsConfig tls, ProxyMetrics metrics, L7ConnectionQueue connections, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ProxySettings settings, TlsConfig tls, ProxyMetrics metrics, L7ConnectionQueue connections, FileWatcher files, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger("McProxy.L7");
-        var certificates = new CertificateStore(logger);
-        var clients = new BackendClients(settings.ConnectTimeout, settings.IdleTimeout, logger);
+        var certificates = new CertificateStore(files, logger);
+        var clients = new BackendClients(settings.ConnectTimeout, settings.IdleTimeout, files, logger);
 
         var builder = WebApplication.CreateSlimBuilder();
         // Configured here only: an appsettings.json in the working directory or ASPNETCORE_* variables must not
@@ -112,7 +118,7 @@ internal sealed class L7Host : IAsyncDisposable
             throw;
         }
 
-        return new L7Host(app, clients);
+        return new L7Host(app, clients, certificates);
     }
 
     /// <summary>

@@ -7,57 +7,81 @@ using McProxy.Net;
 namespace McProxy.Http.Tls;
 
 /// <summary>
-/// The L7 routes' certificates, loaded from their PEM files and cached by path. Every handshake checks both files'
-/// modification time and size (two stat calls) and reloads when either changed, so a renewed certificate is served
-/// from the next handshake on, without a restart and without touching open connections (they keep the context
-/// they were handed). A file that cannot be read or parsed keeps the last good certificate and is logged.
+/// The L7 routes' certificates, loaded from their PEM files and kept by (cert, key) path pair. A pair is loaded when
+/// it is first watched (<see cref="Watch"/>: at start for every L7 route, else at the first handshake that needs
+/// it) and the <see cref="FileWatcher"/> checks both files at each tick, as a pair, and reloads when either changed:
+/// a renewed certificate is served from the next handshake after that tick, without a restart and without touching
+/// open connections (they keep the context they were handed). A handshake reads the context from memory and never
+/// touches the file system. Files that cannot be read or parsed keep the last good certificate and are logged once.
 /// </summary>
-internal sealed partial class CertificateStore(ILogger logger)
+internal sealed partial class CertificateStore(FileWatcher files, ILogger logger)
 {
-    private readonly ConcurrentDictionary<(string Cert, string Key), Entry> _entries = new();
+    private readonly ConcurrentDictionary<(string Cert, string Key), WatchedFile<SslStreamCertificateContext>> _pairs = new();
+    private readonly Lock _adding = new();
 
-    /// <summary>The certificate context for a route's <c>tls_cert</c> and <c>tls_key</c>; throws when none can be loaded.</summary>
+    /// <summary>The certificate context for a route's <c>tls_cert</c> and <c>tls_key</c>; throws when none is loaded.</summary>
     public SslStreamCertificateContext Get(string certPath, string keyPath)
     {
-        var key = (certPath, keyPath);
-        var stamp = (FileStamp.Of(certPath), FileStamp.Of(keyPath));
-        if (_entries.TryGetValue(key, out var entry) && entry.Stamp == stamp)
+        var pair = _pairs.TryGetValue((certPath, keyPath), out var watched) ? watched : Watch(certPath, keyPath);
+        return pair.Current ?? throw new InvalidOperationException($"cannot load certificate {certPath} with key {keyPath}: {pair.Error}");
+    }
+
+    /// <summary>
+    /// Loads the pair now, unless it is already watched, and has the watcher check it from then on. A pair that does
+    /// not load is logged and watched all the same: it is taken once its files change and load.
+    /// </summary>
+    public WatchedFile<SslStreamCertificateContext> Watch(string certPath, string keyPath)
+    {
+        lock (_adding)
         {
-            return entry.Context;
+            if (_pairs.TryGetValue((certPath, keyPath), out var watched))
+            {
+                return watched;
+            }
+
+            var pair = new WatchedFile<SslStreamCertificateContext>([certPath, keyPath], (out string? reason) => Load(certPath, keyPath, out reason));
+            if (pair.Error is { } error)
+            {
+                Log.LoadFailed(logger, certPath, keyPath, error);
+            }
+
+            _pairs[(certPath, keyPath)] = pair;
+            files.Add(() => Refresh(pair, keyPath));
+            return pair;
         }
+    }
 
-        lock (_entries)
+    /// <summary>The watcher's check of one pair.</summary>
+    private void Refresh(WatchedFile<SslStreamCertificateContext> pair, string keyPath)
+    {
+        var hadOne = pair.Current is not null;
+        if (pair.Refresh(out var reason))
         {
-            if (_entries.TryGetValue(key, out entry) && entry.Stamp == stamp)
-            {
-                return entry.Context;
-            }
+            Log.Reloaded(logger, pair.Path, pair.Current!.TargetCertificate.Subject, pair.Current.TargetCertificate.NotAfter);
+        }
+        else if (reason is not null && hadOne)
+        {
+            // Probably caught between the writes of a renewal: keep serving the previous one until the files
+            // change again (the renewal's last write).
+            Log.ReloadFailed(logger, pair.Path, keyPath, reason);
+        }
+        else if (reason is not null)
+        {
+            Log.LoadFailed(logger, pair.Path, keyPath, reason);
+        }
+    }
 
-            try
-            {
-                var context = Load(certPath, keyPath);
-                _entries[key] = new Entry(stamp, context);
-                if (entry is not null)
-                {
-                    Log.Reloaded(logger, certPath, context.TargetCertificate.Subject, context.TargetCertificate.NotAfter);
-                }
-
-                return context;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException or InvalidOperationException)
-            {
-                if (entry is null)
-                {
-                    Log.LoadFailed(logger, certPath, keyPath, e);
-                    throw new InvalidOperationException($"cannot load certificate {certPath} with key {keyPath}: {e.Message}", e);
-                }
-
-                // Probably caught between the writes of a renewal: keep serving the previous one until the files
-                // change again (the renewal's last write), rather than retrying and logging at every handshake.
-                Log.ReloadFailed(logger, certPath, keyPath, e);
-                _entries[key] = entry with { Stamp = stamp };
-                return entry.Context;
-            }
+    private static SslStreamCertificateContext? Load(string certPath, string keyPath, out string? reason)
+    {
+        try
+        {
+            reason = null;
+            return Load(certPath, keyPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException or InvalidOperationException)
+        {
+            reason = e.Message;
+            return null;
         }
     }
 
@@ -82,17 +106,15 @@ internal sealed partial class CertificateStore(ILogger logger)
         return SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
     }
 
-    private sealed record Entry((FileStamp Cert, FileStamp Key) Stamp, SslStreamCertificateContext Context);
-
     private static partial class Log
     {
         [LoggerMessage(300, LogLevel.Information, "Certificate {Path} reloaded: {Subject}, valid until {NotAfter:u}", EventName = "CertificateReloaded")]
         public static partial void Reloaded(ILogger logger, string path, string subject, DateTime notAfter);
 
-        [LoggerMessage(301, LogLevel.Error, "Certificate {Path} with key {KeyPath} cannot be loaded: L7 handshakes for its routes fail", EventName = "CertificateLoadFailed")]
-        public static partial void LoadFailed(ILogger logger, string path, string keyPath, Exception exception);
+        [LoggerMessage(301, LogLevel.Error, "Certificate {Path} with key {KeyPath} cannot be loaded ({Reason}): L7 handshakes for its routes fail", EventName = "CertificateLoadFailed")]
+        public static partial void LoadFailed(ILogger logger, string path, string keyPath, string reason);
 
-        [LoggerMessage(302, LogLevel.Warning, "Certificate {Path} with key {KeyPath} changed but cannot be loaded: still serving the previous one", EventName = "CertificateReloadFailed")]
-        public static partial void ReloadFailed(ILogger logger, string path, string keyPath, Exception exception);
+        [LoggerMessage(302, LogLevel.Warning, "Certificate {Path} with key {KeyPath} changed but cannot be loaded ({Reason}): still serving the previous one", EventName = "CertificateReloadFailed")]
+        public static partial void ReloadFailed(ILogger logger, string path, string keyPath, string reason);
     }
 }
