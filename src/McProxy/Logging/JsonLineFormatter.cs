@@ -19,16 +19,19 @@ internal sealed class JsonLineFormatter(TimeProvider time) : ConsoleFormatter(Fo
 {
     public const string FormatterName = "mc-proxy-json";
 
+    /// <summary>A buffer grown past this by one long line (a stack trace) is not kept for the thread's next lines.</summary>
+    internal const int MaxKeptBuffer = 64 * 1024;
+
     /// <summary>The template the logging framework adds to every event's fields.</summary>
     internal const string OriginalFormat = "{OriginalFormat}";
 
     // The console logger formats on the thread that logs (it queues the finished text), so one buffer per thread
     // serves every line of that thread without allocating a new one for each connection's access line.
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>? _buffer;
 
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter? _writer;
 
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
@@ -38,9 +41,9 @@ internal sealed class JsonLineFormatter(TimeProvider time) : ConsoleFormatter(Fo
             return;
         }
 
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        var writer = _writer ??= new Utf8JsonWriter(buffer);
         writer.Reset(buffer);
 
         writer.WriteStartObject();
@@ -73,6 +76,11 @@ internal sealed class JsonLineFormatter(TimeProvider time) : ConsoleFormatter(Fo
 
         textWriter.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
         textWriter.Write(Environment.NewLine);
+        if (buffer.Capacity > MaxKeptBuffer)
+        {
+            _buffer = null;
+            _writer = null;
+        }
     }
 
     /// <summary>The names the framework's formatter writes (the enum's own names), without formatting an enum per line.</summary>

@@ -38,11 +38,11 @@ internal sealed class TextLineFormatter(LogLevel configured, TimeProvider time) 
     private readonly ConcurrentDictionary<string, string> _shortNames = new(StringComparer.Ordinal);
 
     [ThreadStatic]
-    private static StringBuilder? t_line;
+    private static StringBuilder? _line;
 
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
-        var line = t_line ??= new StringBuilder(256);
+        var line = _line ??= new StringBuilder(256);
         line.Clear();
 
         line.Append(CultureInfo.InvariantCulture, $"{time.GetUtcNow():HH:mm:ss.fff} ");
@@ -75,6 +75,10 @@ internal sealed class TextLineFormatter(LogLevel configured, TimeProvider time) 
         }
 
         textWriter.Write(line);
+        if (line.Capacity > JsonLineFormatter.MaxKeptBuffer)
+        {
+            _line = null;
+        }
     }
 
     /// <summary>
