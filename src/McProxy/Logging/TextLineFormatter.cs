@@ -9,7 +9,7 @@ namespace McProxy.Logging;
 /// <summary>
 /// <c>[log] format = "text"</c>: one short line per event for a person at a terminal (<c>make devserver</c>):
 /// <code>
-/// 12:00:01.123 info  server Listening on 127.0.0.1:8443
+/// 12:00:01.123 info  server Listener :443 accepting on [::]:443
 /// 12:00:01.456 info  access 203.0.113.5:41234 app.example.com l4 10.0.0.2:443 ok 12ms in=517 out=3204 id=7
 /// 12:00:02.001 error connection Connection 8 failed unexpectedly: InvalidOperationException: ...
 /// </code>
