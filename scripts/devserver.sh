@@ -5,7 +5,8 @@
 #
 # First run: creates srv/ (CA, leaf certificates, mc-proxy.toml). Later runs reuse srv/ as it is; delete it to
 # start over. Every run builds examples/DemoBackend, starts the backends on 127.0.0.1:9101-9104, then runs
-# ./mc-proxy in the foreground on 127.0.0.1:8443 (the Makefile builds ./mc-proxy first).
+# ./mc-proxy in the foreground on 127.0.0.1:8443 (the Makefile builds ./mc-proxy first). Its log is text, one line
+# per event, since [log] format = "auto" picks text on a terminal (json if this script's output is piped).
 #
 # DEVSERVER_NO_PROXY=1: start only the backends and wait (Ctrl-C to stop), to check them without the proxy.
 set -euo pipefail
@@ -132,6 +133,7 @@ path = "mc-proxy.db"
 
 [log]
 level = "info"
+format = "auto"                            # text in this terminal (one line per event), json when piped
 
 [proxy]
 hello_timeout = "5s"
@@ -259,7 +261,8 @@ mc-proxy routes 127.0.0.1:$proxy_port by SNI to the backends above. In another t
   $curl_base --resolve alpha.mc-proxy.test:$proxy_port:127.0.0.1 https://alpha.mc-proxy.test:$proxy_port/
   $curl_base --resolve web.apps.mc-proxy.test:$proxy_port:127.0.0.1 https://web.apps.mc-proxy.test:$proxy_port/
   $curl_base https://127.0.0.1:$proxy_port/     # no SNI: the default route, fallback
-Each answer names the backend that served it and the SNI it saw; add --http1.1 for HTTP/1.1.
+Each answer names the backend that served it and the SNI it saw; add --http1.1 for HTTP/1.1. Below, one access
+line per connection (client, SNI, mode, backend, outcome, duration) and per L7 request.
 
 The l7 route: mc-proxy terminates TLS itself (certificate web.mc-proxy.test) and forwards HTTP to a plaintext
 backend, setting X-Forwarded-For from the real client whatever the client sends; its policy blocks "BadBot":

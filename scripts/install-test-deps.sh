@@ -3,8 +3,9 @@
 set -euo pipefail
 needed=()
 # command:package. systemd provides systemd-analyze (the deploy tests verify the units with it, offline: no
-# running systemd needed); shellcheck lints deploy/install.sh; make -n shows the Makefile's publish commands.
-for pair in openssl:openssl curl:curl systemd-analyze:systemd shellcheck:shellcheck make:make; do
+# running systemd needed); shellcheck lints deploy/install.sh; make -n shows the Makefile's publish commands;
+# script gives the server a terminal (the text log format test).
+for pair in openssl:openssl curl:curl systemd-analyze:systemd shellcheck:shellcheck make:make script:bsdutils; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || needed+=("$pkg")
 done

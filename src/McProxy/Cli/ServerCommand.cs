@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using McProxy.Config;
 using McProxy.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -28,7 +29,7 @@ internal sealed class ServerCommand : Command
             return ExitCodes.BadConfig;
         }
 
-        using var loggerFactory = CreateLoggerFactory(config.Log.Level);
+        using var loggerFactory = CreateLoggerFactory(config.Log.Level, config.Log.FormatFor(outputIsTerminal: !Console.IsOutputRedirected));
         using var signalled = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -74,10 +75,11 @@ internal sealed class ServerCommand : Command
     }
 
     /// <summary>
-    /// One JSON object per line on standard output, as journald and log shippers expect, at the levels of
+    /// Lines on standard output in <paramref name="format"/> (JSON, one object a line, as journald and log shippers
+    /// expect, or text for people: <see cref="JsonLineFormatter"/>, <see cref="TextLineFormatter"/>), at the levels of
     /// <see cref="LogCategories"/>, through <see cref="GuardedLoggerProvider"/> (client faults at Debug, floods summarised).
     /// </summary>
-    internal static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
+    internal static ILoggerFactory CreateLoggerFactory(LogLevel level, LogFormat format) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(level);
         foreach (var category in LogCategories.Framework)
@@ -87,15 +89,14 @@ internal sealed class ServerCommand : Command
 
         builder.AddFilter(LogCategories.HostingDiagnostics, LogCategories.Minimum(level, LogCategories.HostingDiagnostics));
         builder.AddFilter(LogCategories.GenericHost, LogCategories.Minimum(level, LogCategories.GenericHost));
-        builder.AddJsonConsole(options =>
-        {
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            options.IncludeScopes = false;
-            options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
-        });
+        ConsoleFormatter formatter = format == LogFormat.Text
+            ? new TextLineFormatter(level, TimeProvider.System)
+            : new JsonLineFormatter(TimeProvider.System);
+        builder.AddConsole();
+        builder.Services.AddSingleton(formatter);
         builder.Services.Configure<ConsoleLoggerOptions>(options =>
         {
+            options.FormatterName = formatter.Name;
             options.LogToStandardErrorThreshold = LogLevel.None;
             // Lines are written by a background thread from a bounded queue. When standard output cannot keep up
             // (a stalled journald or pipe), lines are dropped, and the logger reports how many, rather than

@@ -195,19 +195,34 @@ internal static class ConfigLoader
             return new LogConfig();
         }
 
-        var text = section.GetString("level");
+        var levelText = section.GetString("level");
+        var formatText = section.GetString("format");
         section.ReportUnknownKeys();
-        if (text is null)
+        var config = new LogConfig();
+        if (levelText is not null)
         {
-            return new LogConfig();
+            if (LogConfig.TryParseLevel(levelText, out var level))
+            {
+                config = config with { Level = level };
+            }
+            else
+            {
+                section.Error("level", $"{RuleText.Quote(levelText)} is not one of debug, info, warn, error");
+            }
         }
 
-        if (!LogConfig.TryParseLevel(text, out var level))
+        if (formatText is not null)
         {
-            section.Error("level", $"{RuleText.Quote(text)} is not one of debug, info, warn, error");
-            return new LogConfig();
+            if (LogConfig.TryParseFormat(formatText, out var format))
+            {
+                config = config with { Format = format };
+            }
+            else
+            {
+                section.Error("format", $"{RuleText.Quote(formatText)} is not one of auto, json, text");
+            }
         }
 
-        return new LogConfig { Level = level };
+        return config;
     }
 }

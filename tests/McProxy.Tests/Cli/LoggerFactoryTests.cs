@@ -1,4 +1,5 @@
 using McProxy.Cli;
+using McProxy.Config;
 
 namespace McProxy.Tests.Cli;
 
@@ -26,7 +27,7 @@ public sealed class LoggerFactoryTests
     [InlineData(LogLevel.Warning, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Critical, false)]
     public void CreateLoggerFactory_Level_EnablesExactlyWhatItShould(LogLevel configured, string category, LogLevel level, bool enabled)
     {
-        using var factory = ServerCommand.CreateLoggerFactory(configured);
+        using var factory = ServerCommand.CreateLoggerFactory(configured, LogFormat.Json);
 
         Assert.Equal(enabled, factory.CreateLogger(category).IsEnabled(level));
     }

@@ -13,7 +13,7 @@ public sealed class ExampleConfigTests : IDisposable
         "hostname", "backend", "mode", "tls_cert", "tls_key", "backend_tls", "backend_ca", "backend_h2c",
         "send_proxy_protocol", "type", "value", "client_ca", "geoip_db", "blocked_ips", "blocked_cidrs",
         "blocked_countries", "rate_limit", "rate_window", "connect_timeout", "idle_timeout", "shutdown_timeout",
-        "hello_timeout", "min_version", "session_tickets", "level",
+        "hello_timeout", "min_version", "session_tickets", "level", "format",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mc-proxy-example-").FullName;
