@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project and ends with one plain summary line ("N passed, N failed") read from the TRX results.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # The in-process servers run as `mc-proxy` does (Program.Main): socket continuations on the epoll threads.
 export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="${DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS:-1}"
 results="$(mktemp -d)"
