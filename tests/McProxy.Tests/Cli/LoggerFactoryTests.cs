@@ -3,6 +3,7 @@ using McProxy.Cli;
 namespace McProxy.Tests.Cli;
 
 /// <summary>`[log] level` as the server applies it: mc-proxy's own categories at the level, the framework at Warning or above.</summary>
+[UnitTest]
 public sealed class LoggerFactoryTests
 {
     [Theory]
