@@ -36,8 +36,9 @@ format-fix:
 test: test-deps
 	scripts/test.sh
 
+# The test project alone: the solution's bench and example projects need no build for it.
 test-unit:
-	scripts/test.sh --filter Category=Unit
+	TEST_PROJECT=tests/McProxy.Tests scripts/test.sh --filter Category=Unit
 
 test-functional: test-deps
 	scripts/test.sh --filter 'Category!=Unit'

@@ -121,7 +121,7 @@ public sealed class TestDepsScriptTests : IDisposable
         var unit = await ProcessRunner.RunAsync("make", ["--no-print-directory", "-n", "test-unit"]);
 
         Assert.Equal(["scripts/install-test-deps.sh", "scripts/test.sh"], test.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(["scripts/test.sh --filter Category=Unit"], unit.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["TEST_PROJECT=tests/McProxy.Tests scripts/test.sh --filter Category=Unit"], unit.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var ci = File.ReadAllLines(RepositoryPaths.Get(".ci", "run"));
         Assert.Contains("make test", ci);
         Assert.DoesNotContain(ci, l => l.Contains("install-test-deps", StringComparison.Ordinal));
