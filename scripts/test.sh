@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test project and ends with one plain summary line ("N passed, N failed") read from the TRX results.
+# Runs every test project (or TEST_PROJECT alone) and ends with one plain summary line ("N passed, N failed") read
+# from the TRX results.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # The in-process servers run as `mc-proxy` does (Program.Main): socket continuations on the epoll threads.
 export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="${DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS:-1}"
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
-dotnet test McProxy.slnx -c "${CONFIGURATION:-Release}" --nologo --logger "trx" --results-directory "$results" "$@"
+dotnet test "${TEST_PROJECT:-McProxy.slnx}" -c "${CONFIGURATION:-Release}" --nologo --logger "trx" --results-directory "$results" "$@"
 status=$?
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using McProxy.Client;
 using McProxy.Config;
 using McProxy.Logging;
 using Microsoft.Extensions.Logging.Console;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using McProxy.Client;
 using McProxy.Store;
 
 namespace McProxy.Cli;

@@ -60,14 +60,11 @@ internal sealed class StatusCommand : Command
             {
                 var health = await client.CheckHealthAsync(cancellationToken);
                 var status = await client.GetStatusAsync(cancellationToken);
-                var uptime = status.Uptime.ToTimeSpan();
                 await stdout.WriteLineAsync($"health: {health}");
-                await stdout.WriteLineAsync(
-                    $"mc-proxy {status.Version}, up {(int)uptime.TotalDays}d {uptime:hh\\:mm\\:ss}, {status.ActiveConnections} active connection(s), {status.FirewallRuleCount} firewall rule(s)");
+                await stdout.WriteLineAsync(StatusText.Summary(status));
                 foreach (var listener in status.Listeners)
                 {
-                    await stdout.WriteLineAsync(
-                        $"listener {listener.Addr} on {listener.BoundAddr}: {listener.RouteCount} route(s), {listener.L7PolicyCount} l7 policy(ies), {listener.ActiveConnections} active, {listener.TotalConnections} total");
+                    await stdout.WriteLineAsync(StatusText.Listener(listener));
                 }
 
                 return health == HealthCheckResponse.Types.ServingStatus.Serving ? ExitCodes.Success : ExitCodes.Failed;

@@ -16,9 +16,7 @@ internal sealed class StatusCommand(GlobalOptions globals, CtlContext context)
             return;
         }
 
-        var uptime = status.Uptime.ToTimeSpan();
-        await Context.Out.WriteLineAsync(
-            $"mc-proxy {status.Version}, up {(int)uptime.TotalDays}d {uptime:hh\\:mm\\:ss}, {status.ActiveConnections} active connection(s), {status.FirewallRuleCount} firewall rule(s)");
+        await Context.Out.WriteLineAsync(StatusText.Summary(status));
         var table = new TableWriter("LISTENER", "BOUND", "ROUTES", "POLICIES", "ACTIVE", "TOTAL", "PROXY_PROTOCOL");
         foreach (var listener in status.Listeners)
         {

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using McProxy.Cli;
+using McProxy.Client;
 using McProxy.Tests.TestInfrastructure;
 using Route = McProxy.Client.V1.Route;
 

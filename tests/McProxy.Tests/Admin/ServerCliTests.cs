@@ -1,4 +1,5 @@
 using McProxy.Cli;
+using McProxy.Client;
 using McProxy.Tests.TestInfrastructure;
 using Microsoft.Data.Sqlite;
 

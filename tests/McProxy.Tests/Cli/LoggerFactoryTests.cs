@@ -4,6 +4,7 @@ using McProxy.Config;
 namespace McProxy.Tests.Cli;
 
 /// <summary>`[log] level` as the server applies it: mc-proxy's own categories at the level, the framework at Warning or above.</summary>
+[UnitTest]
 public sealed class LoggerFactoryTests
 {
     [Theory]

@@ -3,6 +3,7 @@ namespace McProxy.Tests.Cli;
 /// <summary>Program.Main turns inline socket completions on, unless the operator has chosen for themselves.</summary>
 [Collection(nameof(SocketEngineSettingTests))]
 [CollectionDefinition(nameof(SocketEngineSettingTests), DisableParallelization = true)]
+[UnitTest]
 public sealed class SocketEngineSettingTests
 {
     [Theory]

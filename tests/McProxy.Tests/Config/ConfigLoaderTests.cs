@@ -3,6 +3,7 @@ using McProxy.Net;
 
 namespace McProxy.Tests.Config;
 
+[UnitTest]
 public sealed class ConfigLoaderTests
 {
     private const string Minimal = """

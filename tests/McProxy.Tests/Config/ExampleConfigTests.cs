@@ -4,6 +4,7 @@ using McProxy.Tests.TestInfrastructure;
 namespace McProxy.Tests.Config;
 
 /// <summary>mc-proxy.toml.example stays valid, documents every key, and its optional lines are valid too.</summary>
+[UnitTest]
 public sealed class ExampleConfigTests : IDisposable
 {
     /// <summary>Every key of SPEC §3, by section.</summary>

@@ -5,6 +5,7 @@ using McProxy.Tests.TestInfrastructure;
 namespace McProxy.Tests.Config;
 
 /// <summary>The [tls] section (SPEC §3): defaults, both versions, session tickets, and bad values named by their key.</summary>
+[UnitTest]
 public sealed class TlsConfigReaderTests
 {
     private static TlsConfig Parse(string tls) => ConfigLoader.Parse($"{tls}\n{ConfigTexts.OneListener}", "test.toml", "/etc/mc").Tls;

@@ -12,6 +12,7 @@ namespace McProxy.Tests.Config;
 /// every valid document yields exactly the values its tagged JSON names, every invalid one is refused with
 /// errors that name their line.
 /// </summary>
+[UnitTest]
 public sealed class TomlComplianceTests
 {
     private static readonly string SuiteDirectory = Path.Combine(AppContext.BaseDirectory, "Fixtures", "toml-test");

@@ -8,6 +8,7 @@ namespace McProxy.Tests.Config;
 /// The TOML layer's own promises beyond the toml-test suite: what its errors say (the line of the error and of
 /// what it clashes with, values quoted short), and the table orders TOML allows that the config relies on.
 /// </summary>
+[UnitTest]
 public sealed class TomlDocumentReaderTests
 {
     private static TomlTable Read(string text) => TomlDocumentReader.Read(text, "test.toml");

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using McProxy.Client;
 using McProxy.Tests.Admin;
-using McProxyCtl;
 
 namespace McProxy.Tests.Ctl;
 

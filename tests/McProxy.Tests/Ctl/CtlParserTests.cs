@@ -1,4 +1,5 @@
 using System.CommandLine;
+using McProxy.Client;
 using McProxyCtl;
 
 namespace McProxy.Tests.Ctl;

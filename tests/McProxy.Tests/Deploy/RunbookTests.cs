@@ -10,6 +10,7 @@ namespace McProxy.Tests.Deploy;
 /// RUNBOOK.md is what an operator reads at 3 a.m.: every outcome the access log can show and every metric the
 /// endpoint exports must be explained there. These fail when one is added to the code and not to the runbook.
 /// </summary>
+[UnitTest]
 public sealed partial class RunbookTests
 {
     private static readonly string Runbook = File.ReadAllText(RepositoryPaths.Get("RUNBOOK.md"));

@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using McProxy.Cli;
+using McProxy.Client;
 using McProxy.Config;
 using McProxy.Net;
 using McProxy.Tests.TestInfrastructure;

@@ -4,6 +4,7 @@ using McProxy.Store;
 
 namespace McProxy.Tests.Firewall;
 
+[UnitTest]
 public sealed class FirewallRuleSetTests
 {
     private static FirewallRuleSet Rules(params (string Type, string Value)[] rules)

@@ -6,6 +6,7 @@ using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Firewall;
 
+[UnitTest]
 public sealed class GlobalFirewallTests : IDisposable
 {
     private readonly string _directory = TestProxy.CreateTempDirectory();

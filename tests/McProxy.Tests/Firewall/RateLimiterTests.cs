@@ -4,6 +4,7 @@ using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Firewall;
 
+[UnitTest]
 public sealed class RateLimiterTests
 {
     private static readonly IPAddress Client = IPAddress.Parse("192.0.2.10");

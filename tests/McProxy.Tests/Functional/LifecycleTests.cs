@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using McProxy.Cli;
+using McProxy.Client;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;

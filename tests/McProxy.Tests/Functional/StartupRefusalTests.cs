@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using McProxy.Cli;
+using McProxy.Client;
 using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 using Microsoft.Data.Sqlite;

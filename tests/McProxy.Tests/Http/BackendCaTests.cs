@@ -5,6 +5,7 @@ using McProxy.Tests.TestInfrastructure;
 namespace McProxy.Tests.Http;
 
 /// <summary>backend_ca is re-read when its file changes, and a bad file never replaces a good bundle.</summary>
+[UnitTest]
 public sealed class BackendCaTests : IDisposable
 {
     private readonly string _directory = TestProxy.CreateTempDirectory();

@@ -3,6 +3,7 @@ using McProxy.Store;
 
 namespace McProxy.Tests.Http;
 
+[UnitTest]
 public sealed class L7PolicyEvaluatorTests
 {
     private static StoredL7Policy Policy(string type, string value, long id = 1) => new(id, 1, type, value);

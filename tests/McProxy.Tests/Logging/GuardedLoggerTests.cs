@@ -10,6 +10,7 @@ namespace McProxy.Tests.Logging;
 /// stays at its capacity, every dropped line is counted, client faults of Kestrel's categories go to Debug, and the
 /// access log is never summarised.
 /// </summary>
+[UnitTest]
 public sealed class GuardedLoggerTests : IDisposable
 {
     private static readonly EventId ConnectionError = new(2, "ConnectionError");

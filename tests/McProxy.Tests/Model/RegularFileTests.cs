@@ -4,6 +4,7 @@ using McProxy.Tests.TestInfrastructure;
 namespace McProxy.Tests.Model;
 
 /// <summary>Only a regular file within the cap is read; anything else is refused at once, with what it is.</summary>
+[UnitTest]
 public sealed class RegularFileTests : IDisposable
 {
     private readonly string _directory = TestProxy.CreateTempDirectory();

@@ -15,6 +15,7 @@ namespace McProxy.Tests.Model;
 /// listed with its place) and by the admin API's side of the same rules (RouteValidator, FirewallRuleValidator,
 /// PolicyRules). Both must accept or refuse alike, name the same field, and quote at most 100 characters of the value.
 /// </summary>
+[UnitTest]
 public sealed class RuleSetTests
 {
     private const string OkBackend = "127.0.0.1:9000";

@@ -3,6 +3,7 @@ using McProxy.Net;
 
 namespace McProxy.Tests.Net;
 
+[UnitTest]
 public sealed class IpRangesTests
 {
     [Theory]

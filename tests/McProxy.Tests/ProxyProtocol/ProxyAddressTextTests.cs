@@ -4,6 +4,7 @@ using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;
 
+[UnitTest]
 public sealed class ProxyAddressTextTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 namespace McProxy.Tests.ProxyProtocol;
 
 /// <summary>Every valid fixture whole, split at every offset, followed by TLS bytes, and with bytes changed.</summary>
+[UnitTest]
 public sealed class ProxyHeaderParserFixtureTests
 {
     public static TheoryData<string> Fixtures => ProxyFixtures.Names;

@@ -3,6 +3,7 @@ using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;
 
+[UnitTest]
 public sealed class ProxyHeaderParserV1Tests
 {
     [Theory]

@@ -4,6 +4,7 @@ using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;
 
+[UnitTest]
 public sealed class ProxyHeaderParserV2Tests
 {
     private const string Sig = "0D0A0D0A000D0A515549540A";

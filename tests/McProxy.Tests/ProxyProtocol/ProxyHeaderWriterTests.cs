@@ -5,6 +5,7 @@ using static McProxy.Tests.ProxyProtocol.ProxyTestBytes;
 
 namespace McProxy.Tests.ProxyProtocol;
 
+[UnitTest]
 public sealed class ProxyHeaderWriterTests
 {
     [Fact]

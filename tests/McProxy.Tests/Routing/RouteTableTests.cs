@@ -3,6 +3,7 @@ using McProxy.Store;
 
 namespace McProxy.Tests.Routing;
 
+[UnitTest]
 public sealed class RouteTableTests
 {
     private static RouteEntry Route(string hostname, int port = 9000) => new(new StoredRoute { Hostname = hostname, Backend = $"127.0.0.1:{port}" });

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace McProxy.Tests.Store;
 
+[UnitTest]
 public sealed class ProxyStoreTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mc-proxy-store-").FullName;

@@ -1,4 +1,4 @@
-using McProxy.Cli;
+using McProxy.Client;
 using McProxy.Store;
 using McProxy.Tests.TestInfrastructure;
 using Microsoft.Data.Sqlite;

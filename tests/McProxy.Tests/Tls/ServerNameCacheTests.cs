@@ -3,6 +3,7 @@ using McProxy.Tls;
 
 namespace McProxy.Tests.Tls;
 
+[UnitTest]
 public sealed class ServerNameCacheTests
 {
     [Fact]
