@@ -229,7 +229,7 @@ internal sealed partial class ProxyConnection
                     Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, serverName ?? "", string.Join(',', sniff.Result.Hello.Alpn), sniff.Length);
                 }
 
-                route = _listener.Routes.Match(serverName);
+                route = _listener.Snapshot.Routes.Match(serverName);
                 if (route is null)
                 {
                     outcome = ConnectionOutcome.NoRoute;

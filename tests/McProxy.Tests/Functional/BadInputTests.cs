@@ -170,6 +170,6 @@ public sealed class BadInputTests : IAsyncLifetime
     private static void RouteEverythingTo(TestProxy proxy, string backend, string? serverName)
     {
         var route = new McProxy.Routing.RouteEntry(new McProxy.Store.StoredRoute { Hostname = serverName ?? "nosni.example.test", Backend = backend });
-        proxy.Server.Listeners[0].UpdateRoutes(_ => new McProxy.Routing.RouteTable([route], route.Hostname));
+        proxy.Server.Routing.Listeners[0].Swap(new McProxy.Routing.ListenerSnapshot(new McProxy.Routing.RouteTable([route], route.Hostname), McProxy.Routing.L7PolicyTable.Empty));
     }
 }

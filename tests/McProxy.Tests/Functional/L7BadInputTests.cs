@@ -129,9 +129,9 @@ public sealed class L7BadInputTests : IAsyncLifetime
     public async Task L7RouteAddedAtRuntime_NextConnection_IsServed()
     {
         await using var proxy = await StartProxyAsync();
-        var listener = proxy.Server.Listeners[0];
+        var listener = proxy.Server.Routing.Listeners[0];
 
-        listener.UpdateRoutes(table => table.With(new RouteEntry(new StoredRoute
+        listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new StoredRoute
         {
             Hostname = "late.example.test",
             Backend = _backend.Address,

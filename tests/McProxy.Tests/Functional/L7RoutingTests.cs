@@ -233,7 +233,7 @@ public sealed class L7RoutingTests : IAsyncLifetime
         Assert.Equal(renewed.Thumbprint, after);
         Assert.Equal(HttpStatusCode.OK, stillOpen.StatusCode);
         // Three connections: two handshakes and the long-lived one, which did not have to reconnect.
-        Assert.Equal(3, proxy.Server.Listeners[0].TotalConnections);
+        Assert.Equal(3, proxy.Server.Routing.Listeners[0].TotalConnections);
     }
 
     private async Task<string?> HandshakeCertificateAsync(TestProxy proxy)

@@ -1,4 +1,5 @@
 using McProxy.Http.Policies;
+using McProxy.Routing;
 using McProxy.Store;
 
 namespace McProxy.Tests.Http;

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using McProxy.Store;
 
-namespace McProxy.Http.Policies;
+namespace McProxy.Routing;
 
 /// <summary>
 /// A listener's L7 policies, by route hostname: an immutable snapshot swapped atomically, like the route table.

@@ -1,0 +1,228 @@
+using McProxy.Config;
+using McProxy.Metrics;
+using McProxy.Net;
+using McProxy.Store;
+using Microsoft.Data.Sqlite;
+
+namespace McProxy.Routing;
+
+/// <summary>
+/// The one owner of live state: every listener's <see cref="ListenerSnapshot"/> and the firewall rules. It loads
+/// them from the store at start, and every change after goes through it, write-through: the caller validates the
+/// request first; then, under one lock that orders every mutation, the state checks, the commit to SQLite and only
+/// then the swap of the live state. No two mutations interleave between their commit and their swap, so the
+/// database and memory never disagree. The commit and the swap run without the caller's cancellation token: a
+/// caller that gives up after the commit must not leave memory behind the database. A refused change throws a
+/// <see cref="RoutingException"/>, with nothing committed or swapped.
+/// </summary>
+internal sealed class RoutingState : IDisposable
+{
+    private readonly SemaphoreSlim _mutation = new(1, 1);
+    private readonly ProxyStore _store;
+    private readonly Action<IReadOnlyList<StoredFirewallRule>> _firewallRulesChanged;
+    private readonly Dictionary<ListenerState, long> _listenerIds;
+    private IReadOnlyList<StoredFirewallRule> _firewallRules;
+
+    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<StoredFirewallRule> firewallRules, Action<IReadOnlyList<StoredFirewallRule>> firewallRulesChanged)
+    {
+        _store = store;
+        Listeners = listeners.ConvertAll(l => l.State);
+        _listenerIds = listeners.ToDictionary(l => l.State, l => l.Id);
+        _firewallRules = firewallRules;
+        _firewallRulesChanged = firewallRulesChanged;
+    }
+
+    /// <summary>Every listener, in the store's order; fixed at start.</summary>
+    public IReadOnlyList<ListenerState> Listeners { get; }
+
+    /// <summary>The firewall rules in force (equal to the database's), ordered by type, then value.</summary>
+    public IReadOnlyList<StoredFirewallRule> FirewallRules => Volatile.Read(ref _firewallRules);
+
+    /// <summary>
+    /// Reads the live state from the store: the firewall rules, handed to <paramref name="firewallRulesChanged"/>
+    /// at once and after every committed change to them, then each listener with its routes and policies.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A listener's address in the database does not parse.</exception>
+    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<StoredFirewallRule>> firewallRulesChanged)
+    {
+        var firewallRules = store.FirewallRules.List();
+        firewallRulesChanged(firewallRules);
+        var routesByListener = store.Routes.List().ToLookup(r => r.ListenerId);
+        var policies = store.L7Policies.List().ToLookup(p => p.RouteId);
+        var listeners = new List<(ListenerState, long)>();
+        foreach (var listener in store.Listeners.List())
+        {
+            if (!ListenAddress.TryParse(listener.Addr, out var endPoint, out var error))
+            {
+                throw new InvalidOperationException($"listener {listener.Addr} in the database: {error}");
+            }
+
+            var routes = routesByListener[listener.Id];
+            var snapshot = new ListenerSnapshot(
+                new RouteTable(routes.Select(r => new RouteEntry(r)), listener.DefaultRoute),
+                L7PolicyTable.Create(routes.Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id]))));
+            listeners.Add((new ListenerState(listener, endPoint, snapshot, metrics.ForListener(listener.Addr)), listener.Id));
+        }
+
+        return new RoutingState(store, listeners, firewallRules, firewallRulesChanged);
+    }
+
+    /// <summary>The listener named <paramref name="addr"/> (as configured, case-insensitive), or null.</summary>
+    public ListenerState? FindListener(string addr)
+    {
+        foreach (var listener in Listeners)
+        {
+            if (string.Equals(listener.Addr, addr, StringComparison.OrdinalIgnoreCase))
+            {
+                return listener;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The route <paramref name="hostname"/> (normalized) of <paramref name="snapshot"/>; NotFound when there is none.</summary>
+    public static RouteEntry RequireRoute(ListenerState listener, ListenerSnapshot snapshot, string hostname)
+        => snapshot.FindRoute(hostname)
+            ?? throw new RoutingException(RoutingError.NotFound, "hostname", $"listener {listener.Addr} has no route {RuleText.Quote(hostname)}");
+
+    /// <summary>
+    /// Adds <paramref name="route"/> (validated; its listener is set here) or replaces the listener's route of the same
+    /// hostname, keeping that route's policies. Returns the snapshot now in force.
+    /// </summary>
+    public Task<ListenerSnapshot> UpsertRouteAsync(ListenerState listener, StoredRoute route, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            var snapshot = listener.Snapshot;
+            if (route.Mode == RouteMode.L4 && snapshot.FindRoute(route.Hostname)?.Mode == RouteMode.L7 && snapshot.Policies.For(route.Hostname).Count > 0)
+            {
+                throw new RoutingException(RoutingError.FailedPrecondition, "route.mode", $"route {route.Hostname} has l7 policies; remove them before making it l4");
+            }
+
+            var stored = await Commit(() => _store.Routes.UpsertAsync(route with { ListenerId = _listenerIds[listener] }, CancellationToken.None));
+            // Cannot fail after the commit: the caller's validation has parsed the backend the way RouteEntry does.
+            return Swap(listener, snapshot.WithRoute(new RouteEntry(stored)));
+        }, cancellationToken);
+
+    /// <summary>Removes the route <paramref name="hostname"/> (normalized) and, by the schema's cascade, its policies.</summary>
+    public Task RemoveRouteAsync(ListenerState listener, string hostname, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            if (!await Commit(() => _store.Routes.DeleteAsync(_listenerIds[listener], hostname, CancellationToken.None)))
+            {
+                throw new RoutingException(RoutingError.NotFound, "hostname", $"listener {listener.Addr} has no route {RuleText.Quote(hostname)}");
+            }
+
+            // The database dropped the route's policies by cascade; memory follows.
+            return Swap(listener, listener.Snapshot.WithoutRoute(hostname));
+        }, cancellationToken);
+
+    /// <summary>Adds a policy (validated) to the end of the L7 route <paramref name="hostname"/>'s list.</summary>
+    public Task AddL7PolicyAsync(ListenerState listener, string hostname, string type, string value, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            var snapshot = listener.Snapshot;
+            var route = RequireRoute(listener, snapshot, hostname);
+            if (route.Mode != RouteMode.L7)
+            {
+                throw new RoutingException(RoutingError.FailedPrecondition, "hostname", $"route {route.Hostname} is l4: TLS is not terminated, so there is no HTTP to apply a policy to");
+            }
+
+            var current = snapshot.Policies.For(route.Hostname);
+            if (current.Any(p => p.Type == type && p.Value == value))
+            {
+                throw new RoutingException(RoutingError.AlreadyExists, "policy", $"route {route.Hostname} already has {type} {RuleText.Quote(value)}");
+            }
+
+            var created = await Commit(() => _store.L7Policies.CreateAsync(route.Route.Id, type, value, CancellationToken.None));
+            return Swap(listener, snapshot.WithPolicies(route.Hostname, current.Append(created)));
+        }, cancellationToken);
+
+    public Task RemoveL7PolicyAsync(ListenerState listener, string hostname, string type, string value, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            var snapshot = listener.Snapshot;
+            var route = RequireRoute(listener, snapshot, hostname);
+            if (!await Commit(() => _store.L7Policies.DeleteAsync(route.Route.Id, type, value, CancellationToken.None)))
+            {
+                throw new RoutingException(RoutingError.NotFound, "policy", $"route {route.Hostname} has no {type} {RuleText.Quote(value)}");
+            }
+
+            return Swap(listener, snapshot.WithPolicies(route.Hostname, snapshot.Policies.For(route.Hostname).Where(p => !(p.Type == type && p.Value == value))));
+        }, cancellationToken);
+
+    /// <summary>Adds a firewall rule (validated); adding one that is there already changes nothing.</summary>
+    public Task AddFirewallRuleAsync(string type, string value, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            if (await Commit(() => _store.FirewallRules.AddAsync(type, value, CancellationToken.None)))
+            {
+                SwapFirewallRules();
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public Task RemoveFirewallRuleAsync(string type, string value, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            if (!await Commit(() => _store.FirewallRules.RemoveAsync(type, value, CancellationToken.None)))
+            {
+                throw new RoutingException(RoutingError.NotFound, "rule", $"no {type} rule {value}");
+            }
+
+            SwapFirewallRules();
+            return true;
+        }, cancellationToken);
+
+    public void Dispose() => _mutation.Dispose();
+
+    private static ListenerSnapshot Swap(ListenerState listener, ListenerSnapshot next)
+    {
+        listener.Swap(next);
+        return next;
+    }
+
+    private void SwapFirewallRules()
+    {
+        var rules = _store.FirewallRules.List();
+        Volatile.Write(ref _firewallRules, rules);
+        _firewallRulesChanged(rules);
+    }
+
+    /// <summary>
+    /// Runs one mutation under the lock that orders them all, so that none interleaves with another between its
+    /// commit and its swap (see the class remarks). Waiting for the lock honours the caller's cancellation; the
+    /// mutation, once started, does not.
+    /// </summary>
+    private async Task<T> MutateAsync<T>(Func<Task<T>> mutation, CancellationToken cancellationToken)
+    {
+        await _mutation.WaitAsync(cancellationToken);
+        try
+        {
+            return await mutation();
+        }
+        finally
+        {
+            _mutation.Release();
+        }
+    }
+
+    /// <summary>Runs a store write; a database failure becomes a <see cref="RoutingException"/>, with memory untouched since nothing was swapped yet.</summary>
+    private static async Task<T> Commit<T>(Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            // SQLITE_CONSTRAINT: the checks before the commit mirror the schema's, so this is a race with an outside writer.
+            throw new RoutingException(RoutingError.AlreadyExists, "policy", e.Message);
+        }
+        catch (SqliteException e)
+        {
+            throw new RoutingException(RoutingError.StoreFailed, "store", e.Message);
+        }
+    }
+}
