@@ -5,6 +5,7 @@ using McProxy.Firewall;
 using McProxy.Http.Hosting;
 using McProxy.Listener;
 using McProxy.Metrics;
+using McProxy.Model;
 using McProxy.Routing;
 using McProxy.Store;
 
@@ -159,7 +160,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     /// malformed row) is logged and left out; the others apply. Called by <see cref="RoutingState"/>, at load and
     /// under its mutation lock, so two swaps never race.
     /// </summary>
-    private static void ApplyFirewallRules(GlobalFirewall firewall, IReadOnlyList<StoredFirewallRule> rules, FirewallConfig config, ILogger logger)
+    private static void ApplyFirewallRules(GlobalFirewall firewall, IReadOnlyList<FirewallRule> rules, FirewallConfig config, ILogger logger)
     {
         var applied = firewall.Update(rules);
         foreach (var error in applied.Errors)

@@ -5,6 +5,7 @@ using McProxy.Model;
 using McProxy.Net;
 using McProxy.Routing;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
+using L7Policy = McProxy.Client.V1.L7Policy;
 
 namespace McProxy.Admin;
 
@@ -92,16 +93,16 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
 
     public async Task<AddFirewallRuleResponse> AddFirewallRuleAsync(AddFirewallRuleRequest request, CancellationToken cancellationToken)
     {
-        var (type, value) = FirewallRuleValidator.Validate(request.Rule, countryRulesAllowed);
-        await Refusals(routing.AddFirewallRuleAsync(type, value, cancellationToken));
-        return new AddFirewallRuleResponse { Rule = new FirewallRule { Type = type, Value = value } };
+        var rule = FirewallRuleValidator.Validate(request.Rule, countryRulesAllowed);
+        await Refusals(routing.AddFirewallRuleAsync(rule, cancellationToken));
+        return new AddFirewallRuleResponse { Rule = AdminMapping.ToMessage(rule) };
     }
 
     public async Task<RemoveFirewallRuleResponse> RemoveFirewallRuleAsync(RemoveFirewallRuleRequest request, CancellationToken cancellationToken)
     {
         // Removing needs no GeoIP database: a country rule may outlive the config's geoip_db.
-        var (type, value) = FirewallRuleValidator.Validate(request.Rule, hasGeoIp: true);
-        await Refusals(routing.RemoveFirewallRuleAsync(type, value, cancellationToken));
+        var rule = FirewallRuleValidator.Validate(request.Rule, hasGeoIp: true);
+        await Refusals(routing.RemoveFirewallRuleAsync(rule, cancellationToken));
         return new RemoveFirewallRuleResponse();
     }
 
@@ -118,20 +119,20 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
 
     public async Task<AddL7PolicyResponse> AddL7PolicyAsync(AddL7PolicyRequest request, CancellationToken cancellationToken)
     {
-        var (type, value) = ValidatePolicy(request.Policy, strict: true);
+        var policy = ValidatePolicy(request.Policy, strict: true);
         var listener = FindListener(request.ListenerAddr);
         var hostname = RequireHostname(request.Hostname);
-        await Refusals(routing.AddL7PolicyAsync(listener, hostname, type, value, cancellationToken));
+        await Refusals(routing.AddL7PolicyAsync(listener, hostname, policy, cancellationToken));
         return new AddL7PolicyResponse();
     }
 
     public async Task<RemoveL7PolicyResponse> RemoveL7PolicyAsync(RemoveL7PolicyRequest request, CancellationToken cancellationToken)
     {
         // Not held to today's value rules: a policy stored by an older build must still be removable.
-        var (type, value) = ValidatePolicy(request.Policy, strict: false);
+        var policy = ValidatePolicy(request.Policy, strict: false);
         var listener = FindListener(request.ListenerAddr);
         var hostname = RequireHostname(request.Hostname);
-        await Refusals(routing.RemoveL7PolicyAsync(listener, hostname, type, value, cancellationToken));
+        await Refusals(routing.RemoveL7PolicyAsync(listener, hostname, policy, cancellationToken));
         return new RemoveL7PolicyResponse();
     }
 
@@ -156,7 +157,7 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
         return Hostnames.Normalize(hostname);
     }
 
-    private static (string Type, string Value) ValidatePolicy(L7Policy? policy, bool strict)
+    private static Model.L7Policy ValidatePolicy(L7Policy? policy, bool strict)
     {
         if (policy is null)
         {
@@ -174,7 +175,7 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
             throw AdminErrors.InvalidArgument("policy." + errors[0].Field, errors[0].Message);
         }
 
-        return (policy.Type, policy.Value);
+        return new Model.L7Policy(policy.Type, policy.Value);
     }
 
     /// <summary>Awaits a change, turning the routing state's refusal into the admin API's status.</summary>

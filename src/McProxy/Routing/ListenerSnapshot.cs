@@ -1,3 +1,5 @@
+using McProxy.Model;
+
 namespace McProxy.Routing;
 
 /// <summary>
@@ -35,5 +37,5 @@ internal sealed class ListenerSnapshot(RouteTable routes, L7PolicyTable policies
     public ListenerSnapshot WithoutRoute(string hostname) => new(Routes.Without(hostname), Policies.Without(hostname));
 
     /// <summary>A copy where <paramref name="hostname"/> has exactly <paramref name="policies"/>, in evaluation order.</summary>
-    public ListenerSnapshot WithPolicies(string hostname, IEnumerable<Store.StoredL7Policy> policies) => new(Routes, Policies.With(hostname, policies));
+    public ListenerSnapshot WithPolicies(string hostname, IEnumerable<L7Policy> policies) => new(Routes, Policies.With(hostname, policies));
 }

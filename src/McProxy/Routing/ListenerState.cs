@@ -1,7 +1,7 @@
 using System.Net;
 using McProxy.Metrics;
+using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
 
 namespace McProxy.Routing;
 
@@ -15,7 +15,7 @@ internal sealed class ListenerState
     private int _active;
     private long _total;
 
-    public ListenerState(StoredListener listener, IPEndPoint bindEndPoint, ListenerSnapshot snapshot, ListenerMetrics? metrics = null)
+    public ListenerState(ListenerSettings listener, IPEndPoint bindEndPoint, ListenerSnapshot snapshot, ListenerMetrics? metrics = null)
     {
         Listener = listener;
         BindEndPoint = bindEndPoint;
@@ -37,9 +37,7 @@ internal sealed class ListenerState
 
     public ListenerMetrics Metrics { get; }
 
-    public StoredListener Listener { get; }
-
-    public long Id => Listener.Id;
+    public ListenerSettings Listener { get; }
 
     /// <summary>The listener's name: its address as configured.</summary>
     public string Addr => Listener.Addr;

@@ -1,5 +1,6 @@
 using McProxy.Config;
 using McProxy.Metrics;
+using McProxy.Model;
 using McProxy.Net;
 using McProxy.Store;
 using Microsoft.Data.Sqlite;
@@ -19,11 +20,11 @@ internal sealed class RoutingState : IDisposable
 {
     private readonly SemaphoreSlim _mutation = new(1, 1);
     private readonly ProxyStore _store;
-    private readonly Action<IReadOnlyList<StoredFirewallRule>> _firewallRulesChanged;
+    private readonly Action<IReadOnlyList<FirewallRule>> _firewallRulesChanged;
     private readonly Dictionary<ListenerState, long> _listenerIds;
-    private IReadOnlyList<StoredFirewallRule> _firewallRules;
+    private IReadOnlyList<FirewallRule> _firewallRules;
 
-    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<StoredFirewallRule> firewallRules, Action<IReadOnlyList<StoredFirewallRule>> firewallRulesChanged)
+    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<FirewallRule> firewallRules, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged)
     {
         _store = store;
         Listeners = listeners.ConvertAll(l => l.State);
@@ -36,16 +37,16 @@ internal sealed class RoutingState : IDisposable
     public IReadOnlyList<ListenerState> Listeners { get; }
 
     /// <summary>The firewall rules in force (equal to the database's), ordered by type, then value.</summary>
-    public IReadOnlyList<StoredFirewallRule> FirewallRules => Volatile.Read(ref _firewallRules);
+    public IReadOnlyList<FirewallRule> FirewallRules => Volatile.Read(ref _firewallRules);
 
     /// <summary>
     /// Reads the live state from the store: the firewall rules, handed to <paramref name="firewallRulesChanged"/>
     /// at once and after every committed change to them, then each listener with its routes and policies.
     /// </summary>
     /// <exception cref="InvalidOperationException">A listener's address in the database does not parse.</exception>
-    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<StoredFirewallRule>> firewallRulesChanged)
+    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged)
     {
-        var firewallRules = store.FirewallRules.List();
+        var firewallRules = store.FirewallRules.List().Select(r => r.ToRule()).ToArray();
         firewallRulesChanged(firewallRules);
         var routesByListener = store.Routes.List().ToLookup(r => r.ListenerId);
         var policies = store.L7Policies.List().ToLookup(p => p.RouteId);
@@ -59,9 +60,9 @@ internal sealed class RoutingState : IDisposable
 
             var routes = routesByListener[listener.Id];
             var snapshot = new ListenerSnapshot(
-                new RouteTable(routes.Select(r => new RouteEntry(r)), listener.DefaultRoute),
-                L7PolicyTable.Create(routes.Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id]))));
-            listeners.Add((new ListenerState(listener, endPoint, snapshot, metrics.ForListener(listener.Addr)), listener.Id));
+                new RouteTable(routes.Select(r => new RouteEntry(r.ToRoute())), listener.DefaultRoute),
+                L7PolicyTable.Create(routes.Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id].Select(p => p.ToPolicy())))));
+            listeners.Add((new ListenerState(listener.ToSettings(), endPoint, snapshot, metrics.ForListener(listener.Addr)), listener.Id));
         }
 
         return new RoutingState(store, listeners, firewallRules, firewallRulesChanged);
@@ -90,8 +91,11 @@ internal sealed class RoutingState : IDisposable
     /// Adds <paramref name="route"/> (validated; its listener is set here) or replaces the listener's route of the same
     /// hostname, keeping that route's policies. Returns the snapshot now in force.
     /// </summary>
-    public Task<ListenerSnapshot> UpsertRouteAsync(ListenerState listener, StoredRoute route, CancellationToken cancellationToken)
-        => MutateAsync(async () =>
+    public Task<ListenerSnapshot> UpsertRouteAsync(ListenerState listener, RouteSettings route, CancellationToken cancellationToken)
+    {
+        // Built before the commit, so nothing after the commit can fail.
+        var entry = new RouteEntry(route);
+        return MutateAsync(async () =>
         {
             var snapshot = listener.Snapshot;
             if (route.Mode == RouteMode.L4 && snapshot.FindRoute(route.Hostname)?.Mode == RouteMode.L7 && snapshot.Policies.For(route.Hostname).Count > 0)
@@ -99,10 +103,10 @@ internal sealed class RoutingState : IDisposable
                 throw new RoutingException(RoutingError.FailedPrecondition, "route.mode", $"route {route.Hostname} has l7 policies; remove them before making it l4");
             }
 
-            var stored = await Commit(() => _store.Routes.UpsertAsync(route with { ListenerId = _listenerIds[listener] }, CancellationToken.None));
-            // Cannot fail after the commit: the caller's validation has parsed the backend the way RouteEntry does.
-            return Swap(listener, snapshot.WithRoute(new RouteEntry(stored)));
+            await Commit(() => _store.Routes.UpsertAsync(StoredRoute.From(route, _listenerIds[listener]), CancellationToken.None));
+            return Swap(listener, snapshot.WithRoute(entry));
         }, cancellationToken);
+    }
 
     /// <summary>Removes the route <paramref name="hostname"/> (normalized) and, by the schema's cascade, its policies.</summary>
     public Task RemoveRouteAsync(ListenerState listener, string hostname, CancellationToken cancellationToken)
@@ -117,8 +121,8 @@ internal sealed class RoutingState : IDisposable
             return Swap(listener, listener.Snapshot.WithoutRoute(hostname));
         }, cancellationToken);
 
-    /// <summary>Adds a policy (validated) to the end of the L7 route <paramref name="hostname"/>'s list.</summary>
-    public Task AddL7PolicyAsync(ListenerState listener, string hostname, string type, string value, CancellationToken cancellationToken)
+    /// <summary>Adds <paramref name="policy"/> (validated) to the end of the L7 route <paramref name="hostname"/>'s list.</summary>
+    public Task AddL7PolicyAsync(ListenerState listener, string hostname, L7Policy policy, CancellationToken cancellationToken)
         => MutateAsync(async () =>
         {
             var snapshot = listener.Snapshot;
@@ -129,49 +133,51 @@ internal sealed class RoutingState : IDisposable
             }
 
             var current = snapshot.Policies.For(route.Hostname);
-            if (current.Any(p => p.Type == type && p.Value == value))
+            if (current.Contains(policy))
             {
-                throw new RoutingException(RoutingError.AlreadyExists, "policy", $"route {route.Hostname} already has {type} {RuleText.Quote(value)}");
+                throw new RoutingException(RoutingError.AlreadyExists, "policy", $"route {route.Hostname} already has {policy.Type} {RuleText.Quote(policy.Value)}");
             }
 
-            var created = await Commit(() => _store.L7Policies.CreateAsync(route.Route.Id, type, value, CancellationToken.None));
-            return Swap(listener, snapshot.WithPolicies(route.Hostname, current.Append(created)));
+            var routeId = RouteId(listener, route.Hostname);
+            await Commit(() => _store.L7Policies.CreateAsync(routeId, policy.Type, policy.Value, CancellationToken.None));
+            return Swap(listener, snapshot.WithPolicies(route.Hostname, current.Append(policy)));
         }, cancellationToken);
 
-    public Task RemoveL7PolicyAsync(ListenerState listener, string hostname, string type, string value, CancellationToken cancellationToken)
+    public Task RemoveL7PolicyAsync(ListenerState listener, string hostname, L7Policy policy, CancellationToken cancellationToken)
         => MutateAsync(async () =>
         {
             var snapshot = listener.Snapshot;
             var route = RequireRoute(listener, snapshot, hostname);
-            if (!await Commit(() => _store.L7Policies.DeleteAsync(route.Route.Id, type, value, CancellationToken.None)))
+            var routeId = RouteId(listener, route.Hostname);
+            if (!await Commit(() => _store.L7Policies.DeleteAsync(routeId, policy.Type, policy.Value, CancellationToken.None)))
             {
-                throw new RoutingException(RoutingError.NotFound, "policy", $"route {route.Hostname} has no {type} {RuleText.Quote(value)}");
+                throw new RoutingException(RoutingError.NotFound, "policy", $"route {route.Hostname} has no {policy.Type} {RuleText.Quote(policy.Value)}");
             }
 
-            return Swap(listener, snapshot.WithPolicies(route.Hostname, snapshot.Policies.For(route.Hostname).Where(p => !(p.Type == type && p.Value == value))));
+            return Swap(listener, snapshot.WithPolicies(route.Hostname, snapshot.Policies.For(route.Hostname).Where(p => p != policy)));
         }, cancellationToken);
 
-    /// <summary>Adds a firewall rule (validated); adding one that is there already changes nothing.</summary>
-    public Task AddFirewallRuleAsync(string type, string value, CancellationToken cancellationToken)
+    /// <summary>Adds <paramref name="rule"/> (validated, normalised); adding one that is there already changes nothing.</summary>
+    public Task AddFirewallRuleAsync(FirewallRule rule, CancellationToken cancellationToken)
         => MutateAsync(async () =>
         {
-            if (await Commit(() => _store.FirewallRules.AddAsync(type, value, CancellationToken.None)))
+            if (await Commit(() => _store.FirewallRules.AddAsync(rule.Type, rule.Value, CancellationToken.None)))
             {
-                SwapFirewallRules();
+                SwapFirewallRules(FirewallRules.Append(rule));
             }
 
             return true;
         }, cancellationToken);
 
-    public Task RemoveFirewallRuleAsync(string type, string value, CancellationToken cancellationToken)
+    public Task RemoveFirewallRuleAsync(FirewallRule rule, CancellationToken cancellationToken)
         => MutateAsync(async () =>
         {
-            if (!await Commit(() => _store.FirewallRules.RemoveAsync(type, value, CancellationToken.None)))
+            if (!await Commit(() => _store.FirewallRules.RemoveAsync(rule.Type, rule.Value, CancellationToken.None)))
             {
-                throw new RoutingException(RoutingError.NotFound, "rule", $"no {type} rule {value}");
+                throw new RoutingException(RoutingError.NotFound, "rule", $"no {rule.Type} rule {rule.Value}");
             }
 
-            SwapFirewallRules();
+            SwapFirewallRules(FirewallRules.Where(r => r != rule));
             return true;
         }, cancellationToken);
 
@@ -183,11 +189,26 @@ internal sealed class RoutingState : IDisposable
         return next;
     }
 
-    private void SwapFirewallRules()
+    /// <summary>Puts <paramref name="rules"/> in force, in the store's order (type, then value), and hands them to the firewall.</summary>
+    private void SwapFirewallRules(IEnumerable<FirewallRule> rules)
     {
-        var rules = _store.FirewallRules.List();
-        Volatile.Write(ref _firewallRules, rules);
-        _firewallRulesChanged(rules);
+        var ordered = rules.OrderBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.Value, StringComparer.Ordinal).ToArray();
+        Volatile.Write(ref _firewallRules, ordered);
+        _firewallRulesChanged(ordered);
+    }
+
+    /// <summary>The store's id of a route memory holds, which by the lock's rule the database holds too.</summary>
+    private long RouteId(ListenerState listener, string hostname)
+    {
+        try
+        {
+            return _store.Routes.GetRouteId(_listenerIds[listener], hostname)
+                ?? throw new InvalidOperationException($"listener {listener.Addr} route {hostname} is live but not in the database");
+        }
+        catch (SqliteException e)
+        {
+            throw new RoutingException(RoutingError.StoreFailed, "store", e.Message);
+        }
     }
 
     /// <summary>

@@ -17,6 +17,8 @@ public sealed class AdminApiTests : IAsyncLifetime
 
     private McProxy.Routing.ListenerState Live => _env.Proxy.Server.Routing.FindListener(AdminEnvironment.Listener)!;
 
+    private long ListenerId => _env.Store.Listeners.List().Single(l => l.Addr == AdminEnvironment.Listener).Id;
+
     [Fact]
     public async Task GetStatus_LiveServer_ReportsVersionUptimeAndListenerCounters()
     {
@@ -61,7 +63,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         Assert.Equal("new.example.test", stored.Hostname);
         Assert.Equal("l4", stored.Mode);
-        Assert.NotNull(_env.Store.Routes.GetRouteId(Live.Id, "new.example.test"));
+        Assert.NotNull(_env.Store.Routes.GetRouteId(ListenerId, "new.example.test"));
         await using var client = await TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), "new.example.test", _env.Certs);
         Assert.StartsWith("hello from two", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
     }
@@ -88,7 +90,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         await before.WriteAsync("still here\n");
         Assert.Contains("still here\n", await before.ReadUntilAsync("still here\n"), StringComparison.Ordinal);
-        Assert.Null(_env.Store.Routes.GetRouteId(Live.Id, AdminEnvironment.L4Host));
+        Assert.Null(_env.Store.Routes.GetRouteId(ListenerId, AdminEnvironment.L4Host));
         await Assert.ThrowsAnyAsync<Exception>(() => TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), AdminEnvironment.L4Host, _env.Certs));
         Assert.Contains("bye one", await before.CloseGracefullyAsync(), StringComparison.Ordinal);
     }

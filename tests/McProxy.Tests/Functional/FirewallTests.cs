@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using McProxy.Store;
+using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;
@@ -149,7 +149,7 @@ public sealed class FirewallTests : IAsyncLifetime
         var established = await TlsTestClient.ConnectAsync(proxy.EndPoint(V4), "app.example.test", _certs);
         await established.ReadUntilAsync("\n");
 
-        await proxy.Server.Routing.AddFirewallRuleAsync(StoredFirewallRule.Ip, "127.0.0.1", CancellationToken.None);
+        await proxy.Server.Routing.AddFirewallRuleAsync(new FirewallRule(FirewallRules.Ip, "127.0.0.1"), CancellationToken.None);
         Assert.Contains(proxy.Server.Store.FirewallRules.List(), r => r.Value == "127.0.0.1");
 
         Assert.Equal(("reset", 0), await AttemptRawAsync(proxy.EndPoint(V4)));
@@ -157,7 +157,7 @@ public sealed class FirewallTests : IAsyncLifetime
         Assert.Contains("still flowing\n", await established.ReadUntilAsync("still flowing\n"), StringComparison.Ordinal);
         await AssertServedAsync(proxy, V6);
 
-        await proxy.Server.Routing.RemoveFirewallRuleAsync(StoredFirewallRule.Ip, "127.0.0.1", CancellationToken.None);
+        await proxy.Server.Routing.RemoveFirewallRuleAsync(new FirewallRule(FirewallRules.Ip, "127.0.0.1"), CancellationToken.None);
         Assert.Empty(proxy.Server.Store.FirewallRules.List());
         await AssertServedAsync(proxy, V4);
         Assert.EndsWith("bye app\n", await established.CloseGracefullyAsync(), StringComparison.Ordinal);

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
 using McProxy.Listener;
+using McProxy.Model;
 using McProxy.Routing;
-using McProxy.Store;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;
@@ -131,7 +131,7 @@ public sealed class L7BadInputTests : IAsyncLifetime
         await using var proxy = await StartProxyAsync();
         var listener = proxy.Server.Routing.Listeners[0];
 
-        listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new StoredRoute
+        listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new RouteSettings
         {
             Hostname = "late.example.test",
             Backend = _backend.Address,

@@ -1,5 +1,5 @@
 using System.Net;
-using McProxy.Store;
+using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;
@@ -131,7 +131,7 @@ public sealed class L7PolicyTests : IAsyncLifetime
         using var before = await client.SendAsync(Get(proxy, "/before", userAgent: "EvilBot/1.0"));
 
         var listener = proxy.Server.Routing.Listeners[0];
-        listener.Swap(listener.Snapshot.WithPolicies(Hostname, [new StoredL7Policy(1, 1, "block_user_agent", "evilbot")]));
+        listener.Swap(listener.Snapshot.WithPolicies(Hostname, [new L7Policy("block_user_agent", "evilbot")]));
         using var after = await client.SendAsync(Get(proxy, "/after", userAgent: "EvilBot/1.0"));
         listener.Swap(listener.Snapshot.WithPolicies(Hostname, []));
         using var removed = await client.SendAsync(Get(proxy, "/removed", userAgent: "EvilBot/1.0"));
