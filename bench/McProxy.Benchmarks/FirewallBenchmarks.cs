@@ -2,7 +2,7 @@ using System.Net;
 using BenchmarkDotNet.Attributes;
 using McProxy.Config;
 using McProxy.Firewall;
-using McProxy.Store;
+using McProxy.Model;
 
 namespace McProxy.Benchmarks;
 
@@ -24,10 +24,10 @@ public class FirewallBenchmarks
     {
         // A limit no benchmark reaches: the limiter is exercised, the client is never refused for rate.
         _firewall = GlobalFirewall.Create(new FirewallConfig { RateLimit = int.MaxValue, RateWindow = TimeSpan.FromSeconds(10) });
-        var rules = Enumerable.Range(0, 200).Select(i => new StoredFirewallRule(i, StoredFirewallRule.Ip, $"192.0.2.{i}"))
-            .Concat(Enumerable.Range(0, 50).Select(i => new StoredFirewallRule(1000 + i, StoredFirewallRule.Cidr, $"10.{i}.0.0/16")))
-            .Concat(Enumerable.Range(0, 50).Select(i => new StoredFirewallRule(2000 + i, StoredFirewallRule.Cidr, $"2001:db8:{i + 100:x}::/48")))
-            .Append(new StoredFirewallRule(3000, StoredFirewallRule.Cidr, "203.0.113.0/24"));
+        var rules = Enumerable.Range(0, 200).Select(i => new FirewallRule(FirewallRules.Ip, $"192.0.2.{i}"))
+            .Concat(Enumerable.Range(0, 50).Select(i => new FirewallRule(FirewallRules.Cidr, $"10.{i}.0.0/16")))
+            .Concat(Enumerable.Range(0, 50).Select(i => new FirewallRule(FirewallRules.Cidr, $"2001:db8:{i + 100:x}::/48")))
+            .Append(new FirewallRule(FirewallRules.Cidr, "203.0.113.0/24"));
         if (_firewall.Update(rules).Errors.Count > 0)
         {
             throw new InvalidOperationException("benchmark rules do not load");

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using McProxy.Model;
 using McProxy.Routing;
-using McProxy.Store;
 
 namespace McProxy.Benchmarks;
 
@@ -29,5 +29,5 @@ public class RouteTableBenchmarks
     [Benchmark]
     public string? Match() => _table.Match(ServerName)?.Hostname;
 
-    private static RouteEntry Route(string hostname, int port) => new(new StoredRoute { Hostname = hostname, Backend = $"127.0.0.1:{port}" });
+    private static RouteEntry Route(string hostname, int port) => new(new RouteSettings { Hostname = hostname, Backend = $"127.0.0.1:{port}" });
 }

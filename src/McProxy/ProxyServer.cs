@@ -3,9 +3,10 @@ using McProxy.Admin;
 using McProxy.Config;
 using McProxy.Firewall;
 using McProxy.Http.Hosting;
-using McProxy.Http.Policies;
+using McProxy.Http.Tls;
 using McProxy.Listener;
 using McProxy.Metrics;
+using McProxy.Model;
 using McProxy.Net;
 using McProxy.Relay;
 using McProxy.Routing;
@@ -25,16 +26,16 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _firewallReload = new();
     private MetricsServer? _metricsServer;
     private L7Host? _l7Host;
     private AdminServer? _adminServer;
     private int _stopped;
 
-    private ProxyServer(ProxyConfig config, ProxyStore store, ProxyServices services, FileWatcher files, ILogger logger)
+    private ProxyServer(ProxyConfig config, ProxyStore store, RoutingState routing, ProxyServices services, FileWatcher files, ILogger logger)
     {
         _config = config;
         Store = store;
+        Routing = routing;
         Services = services;
         Files = files;
         _logger = logger;
@@ -42,6 +43,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     }
 
     public ProxyStore Store { get; }
+
+    /// <summary>The live state (listeners' routes and policies, firewall rules), which every change goes through.</summary>
+    public RoutingState Routing { get; }
 
     public ProxyConfig Config => _config;
 
@@ -57,8 +61,6 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
     /// <summary>Where the admin API is served, when [grpc] is configured.</summary>
     public System.Net.EndPoint? AdminEndPoint => _adminServer?.EndPoint;
-
-    public IReadOnlyList<ListenerState> Listeners => _listeners.ConvertAll(l => l.State);
 
     public static Task<ProxyServer> StartAsync(ProxyConfig config, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
         => StartAsync(config, loggerFactory, seed: false, cancellationToken);
@@ -110,6 +112,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         var store = ProxyStore.Open(databasePath);
         ProxyServer? server = null;
         GlobalFirewall? firewall = null;
+        RoutingState? routing = null;
         try
         {
             if (await Seeder.SeedIfEmptyAsync(store.Database, config, cancellationToken))
@@ -128,20 +131,27 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(
                 settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory,
                 new L4RelayTarget(settings.ConnectTimeout), new L7HandOffTarget(l7Connections), firewall);
-            server = new ProxyServer(config, store, services, new FileWatcher(fileCheckInterval, logger), logger);
+            // Every firewall rule change, this first load included, reaches the live firewall through the routing state.
+            routing = RoutingState.Load(store, services.Metrics, rules => ApplyFirewallRules(services.Firewall, rules, config.Firewall, logger));
+            server = new ProxyServer(config, store, routing, services, new FileWatcher(fileCheckInterval, logger), logger);
             if (config.Firewall.GeoIpDb.Length > 0)
             {
                 server.Files.Add(server.ReloadGeoIp);
             }
 
-            server.ReloadFirewall();
             // Listeners first: an address in use refuses the start before anything else is serving.
             server.BindListeners();
             server._l7Host = await L7Host.StartAsync(settings, config.Tls, services.Metrics, l7Connections, server.Files, loggerFactory, cancellationToken);
-            foreach (var route in store.Routes.List().Where(r => r.Mode == RouteMode.L7))
+            // Certificates are loaded now, and a route added later has its own loaded before it is committed: no
+            // handshake reads a file.
+            var certificates = server._l7Host.Certificates;
+            routing.PrepareRoute = route => WatchCertificate(certificates, route);
+            foreach (var listener in routing.Listeners)
             {
-                // Loaded now rather than at the first handshake (a route added later is loaded at its first one).
-                server._l7Host.Certificates.Watch(route.TlsCert, route.TlsKey);
+                foreach (var entry in listener.Snapshot.Routes.Routes)
+                {
+                    WatchCertificate(certificates, entry.Route);
+                }
             }
 
             if (config.Metrics is { Addr.Length: > 0 } metrics)
@@ -152,17 +162,8 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             server.Run();
             if (config.Grpc is { } grpc)
             {
-                // A committed firewall change reaches the live firewall by a reload from the store.
-                var admin = new ProxyAdmin(server, server.ReloadFirewall);
-                try
-                {
-                    server._adminServer = await AdminServer.StartAsync(grpc, config.Tls, admin, store, loggerFactory, cancellationToken);
-                }
-                catch
-                {
-                    admin.Dispose();
-                    throw;
-                }
+                var admin = new ProxyAdmin(routing, server.StartedAt, countryRulesAllowed: config.Firewall.GeoIpDb.Length > 0);
+                server._adminServer = await AdminServer.StartAsync(grpc, config.Tls, admin, store, loggerFactory, cancellationToken);
             }
 
             return server;
@@ -175,6 +176,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             }
             else
             {
+                routing?.Dispose();
                 firewall?.Dispose();
                 store.Dispose();
             }
@@ -183,56 +185,44 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Re-reads the firewall rules from the store and swaps them in atomically: the next connection is checked
-    /// against the new rules, established ones are not touched. A rule that cannot be applied (a country rule
-    /// without geoip_db, a malformed row) is logged and left out; the others apply.
-    /// </summary>
-    public void ReloadFirewall()
+    private static void WatchCertificate(CertificateStore certificates, RouteSettings route)
     {
-        FirewallRuleSet rules;
-        // Serialized: two reloads racing could otherwise swap in the older read last.
-        lock (_firewallReload)
+        if (route.Mode == RouteMode.L7)
         {
-            rules = Services.Firewall.Update(Store.FirewallRules.List());
+            certificates.Watch(route.TlsCert, route.TlsKey);
         }
-
-        foreach (var error in rules.Errors)
-        {
-            Log.FirewallRuleIgnored(_logger, error);
-        }
-
-        Log.FirewallLoaded(_logger, rules.Count, Services.Firewall.RateLimiter?.Limit ?? 0, _config.Firewall.RateWindow.TotalSeconds);
     }
 
-    /// <summary>The live state of the listener named <paramref name="addr"/> (as configured), or null.</summary>
-    public ListenerState? FindListener(string addr)
-        => _listeners.Find(l => string.Equals(l.State.Addr, addr, StringComparison.OrdinalIgnoreCase))?.State;
+    /// <summary>
+    /// Swaps <paramref name="rules"/> into the live firewall atomically: the next connection is checked against the
+    /// new rules, established ones are not touched. A rule that cannot be applied (a country rule without geoip_db, a
+    /// malformed row) is logged and left out; the others apply. Called by <see cref="RoutingState"/>, at load and
+    /// under its mutation lock, so two swaps never race.
+    /// </summary>
+    private static void ApplyFirewallRules(GlobalFirewall firewall, IReadOnlyList<FirewallRule> rules, FirewallConfig config, ILogger logger)
+    {
+        var applied = firewall.Update(rules);
+        foreach (var error in applied.Errors)
+        {
+            Log.FirewallRuleIgnored(logger, error);
+        }
+
+        Log.FirewallLoaded(logger, applied.Count, firewall.RateLimiter?.Limit ?? 0, config.RateWindow.TotalSeconds);
+    }
 
     private void BindListeners()
     {
-        var routesByListener = Store.Routes.List().ToLookup(r => r.ListenerId);
-        var policies = Store.L7Policies.List().ToLookup(p => p.RouteId);
-        foreach (var listener in Store.Listeners.List())
+        foreach (var state in Routing.Listeners)
         {
-            if (!ListenAddress.TryParse(listener.Addr, out var endPoint, out var error))
+            var routes = state.Snapshot.Routes.Routes;
+            foreach (var route in routes)
             {
-                throw new InvalidOperationException($"listener {listener.Addr} in the database: {error}");
-            }
-
-            var entries = new List<RouteEntry>();
-            foreach (var route in routesByListener[listener.Id])
-            {
-                entries.Add(new RouteEntry(route));
-                if (route.Mode == RouteMode.L7 && route.BackendTls && route.BackendCa.Length == 0)
+                if (route.Mode == RouteMode.L7 && route.Route.BackendTls && route.Route.BackendCa.Length == 0)
                 {
-                    Log.BackendUnverified(_logger, listener.Addr, route.Hostname);
+                    Log.BackendUnverified(_logger, state.Addr, route.Hostname);
                 }
             }
 
-            var state = new ListenerState(listener, endPoint, new RouteTable(entries, listener.DefaultRoute), Services.Metrics.ForListener(listener.Addr));
-            state.UpdatePolicies(_ => L7PolicyTable.Create(routesByListener[listener.Id]
-                .Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id]))));
             try
             {
                 _listeners.Add(ProxyListener.Bind(state, Services, _logger));
@@ -240,10 +230,10 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             catch (SocketException e)
             {
                 var reason = e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "address already in use" : e.Message;
-                throw new InvalidOperationException($"cannot listen on {listener.Addr}: {reason}", e);
+                throw new InvalidOperationException($"cannot listen on {state.Addr}: {reason}", e);
             }
 
-            Log.ListenerLoaded(_logger, listener.Addr, entries.Count);
+            Log.ListenerLoaded(_logger, state.Addr, routes.Count);
         }
     }
 
@@ -327,6 +317,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     {
         await StopAsync();
         _stopping.Dispose();
+        Routing.Dispose();
         Services.Firewall.Dispose();
         Store.Dispose();
     }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using McProxy.Routing;
 
 namespace McProxy.Admin;
 
@@ -12,4 +13,13 @@ internal static class AdminErrors
     public static RpcException AlreadyExists(string field, string message) => new(new Status(StatusCode.AlreadyExists, $"{field}: {message}"));
 
     public static RpcException FailedPrecondition(string field, string message) => new(new Status(StatusCode.FailedPrecondition, $"{field}: {message}"));
+
+    /// <summary>A change the routing state refused, as the status it stands for; a store failure is Internal.</summary>
+    public static RpcException From(RoutingException refusal) => refusal.Error switch
+    {
+        RoutingError.NotFound => NotFound(refusal.Field, refusal.Message),
+        RoutingError.AlreadyExists => AlreadyExists(refusal.Field, refusal.Message),
+        RoutingError.FailedPrecondition => FailedPrecondition(refusal.Field, refusal.Message),
+        _ => new(new Status(StatusCode.Internal, $"store: {refusal.Message}")),
+    };
 }

@@ -1,16 +1,17 @@
-using McProxy.Client.V1;
 using McProxy.Config;
-using McProxy.Store;
-using Route = McProxy.Client.V1.Route;
+using McProxy.Model;
+using FirewallRuleMessage = McProxy.Client.V1.FirewallRule;
+using L7PolicyMessage = McProxy.Client.V1.L7Policy;
+using RouteMessage = McProxy.Client.V1.Route;
 
 namespace McProxy.Admin;
 
-/// <summary>Store records to API messages.</summary>
+/// <summary>Model types to API messages and back.</summary>
 internal static class AdminMapping
 {
-    public static Route ToMessage(StoredRoute route, string listenerAddr, IEnumerable<StoredL7Policy> policies)
+    public static RouteMessage ToMessage(RouteSettings route, string listenerAddr, IEnumerable<L7Policy> policies)
     {
-        var message = new Route
+        var message = new RouteMessage
         {
             ListenerAddr = listenerAddr,
             Hostname = route.Hostname,
@@ -27,7 +28,7 @@ internal static class AdminMapping
         return message;
     }
 
-    public static L7Policy ToMessage(StoredL7Policy policy) => new() { Type = policy.Type, Value = policy.Value };
+    public static L7PolicyMessage ToMessage(L7Policy policy) => new() { Type = policy.Type, Value = policy.Value };
 
-    public static FirewallRule ToMessage(StoredFirewallRule rule) => new() { Type = rule.Type, Value = rule.Value };
+    public static FirewallRuleMessage ToMessage(FirewallRule rule) => new() { Type = rule.Type, Value = rule.Value };
 }

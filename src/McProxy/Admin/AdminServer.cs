@@ -14,18 +14,16 @@ namespace McProxy.Admin;
 /// <summary>
 /// Serves the admin API and grpc.health.v1 on the [grpc] endpoint only: a Kestrel server of its own, HTTP/2 only,
 /// on a Unix socket (mode 0600) or on TCP with TLS 1.3, and mTLS against client_ca when that is set. Proxy
-/// listeners never hand a connection to it. Owns the <see cref="ProxyAdmin"/> it serves.
+/// listeners never hand a connection to it.
 /// </summary>
 internal sealed partial class AdminServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string? _socketPath;
-    private readonly ProxyAdmin _admin;
 
-    private AdminServer(WebApplication app, ProxyAdmin admin, string? socketPath, EndPoint endPoint)
+    private AdminServer(WebApplication app, string? socketPath, EndPoint endPoint)
     {
         _app = app;
-        _admin = admin;
         _socketPath = socketPath;
         EndPoint = endPoint;
     }
@@ -130,14 +128,13 @@ internal sealed partial class AdminServer : IAsyncDisposable
         }
 
         Log.Serving(logger, bound.ToString() ?? config.Addr, socketPath is not null ? "unix socket" : clientCa is not null ? "mTLS" : "TLS");
-        return new AdminServer(app, admin, socketPath, bound);
+        return new AdminServer(app, socketPath, bound);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _admin.Dispose();
         if (_socketPath is not null)
         {
             try

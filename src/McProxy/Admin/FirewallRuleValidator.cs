@@ -1,13 +1,13 @@
-using McProxy.Client.V1;
 using McProxy.Model;
+using FirewallRuleMessage = McProxy.Client.V1.FirewallRule;
 
 namespace McProxy.Admin;
 
 /// <summary>A firewall rule from the admin API through <see cref="FirewallRules"/>, the rules [firewall] in the config obeys.</summary>
 internal static class FirewallRuleValidator
 {
-    /// <summary>The rule's type and normalised value; throws InvalidArgument or FailedPrecondition naming the field.</summary>
-    public static (string Type, string Value) Validate(FirewallRule? rule, bool hasGeoIp)
+    /// <summary>The rule, its value normalised; throws InvalidArgument or FailedPrecondition naming the field.</summary>
+    public static FirewallRule Validate(FirewallRuleMessage? rule, bool hasGeoIp)
     {
         if (rule is null)
         {
@@ -24,6 +24,6 @@ internal static class FirewallRuleValidator
             throw AdminErrors.FailedPrecondition("rule.type", "country rules need [firewall] geoip_db in the config");
         }
 
-        return (rule.Type, value);
+        return new FirewallRule(rule.Type, value);
     }
 }

@@ -1,8 +1,7 @@
 using McProxy.Config;
 using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
-using Route = McProxy.Client.V1.Route;
+using RouteMessage = McProxy.Client.V1.Route;
 
 namespace McProxy.Admin;
 
@@ -14,8 +13,8 @@ namespace McProxy.Admin;
 /// </summary>
 internal static class RouteValidator
 {
-    /// <summary>The route to store (hostname normalised, listener not set yet); throws InvalidArgument naming the first bad field.</summary>
-    public static StoredRoute Validate(Route? route)
+    /// <summary>The route to add (hostname normalised); throws InvalidArgument naming the first bad field.</summary>
+    public static RouteSettings Validate(RouteMessage? route)
     {
         if (route is null)
         {
@@ -44,7 +43,7 @@ internal static class RouteValidator
         }
 
         ThrowFirst(RouteRules.CheckFiles(draft));
-        return StoredRoute.FromConfig(RouteConfig.FromDraft(draft, []));
+        return RouteConfig.FromDraft(draft, []).ToRoute();
     }
 
     private static void ThrowFirst(List<RuleError> errors)

@@ -26,6 +26,20 @@ internal sealed record RouteConfig
 
     public IReadOnlyList<L7PolicyConfig> L7Policies { get; init; } = [];
 
+    /// <summary>The route without its policies, as the data plane and the store take it.</summary>
+    public RouteSettings ToRoute() => new()
+    {
+        Hostname = Hostname,
+        Backend = Backend,
+        Mode = Mode,
+        TlsCert = TlsCert,
+        TlsKey = TlsKey,
+        BackendTls = BackendTls,
+        BackendCa = BackendCa,
+        BackendH2c = BackendH2c,
+        SendProxyProtocol = SendProxyProtocol,
+    };
+
     /// <summary>
     /// The route a draft gives once <see cref="RouteRules.Check"/> has passed it (hostname normalised, mode parsed): the
     /// one conversion the config reader and the admin API both use.

@@ -1,8 +1,8 @@
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
 
 namespace McProxy.Firewall;
 
@@ -47,10 +47,10 @@ internal sealed class FirewallRuleSet
     public bool HasCountries => _countries.Count > 0;
 
     /// <summary>
-    /// Builds a rule set from the store's rows. A row that cannot be used is left out and reported in
+    /// Builds a rule set from the rules as stored. A row that cannot be used is left out and reported in
     /// <see cref="Errors"/>; the rest still apply, so one bad row never disarms the firewall.
     /// </summary>
-    public static FirewallRuleSet Create(IEnumerable<StoredFirewallRule> rules, bool canMatchCountries)
+    public static FirewallRuleSet Create(IEnumerable<FirewallRule> rules, bool canMatchCountries)
     {
         var ips = new List<UInt128>();
         var v4 = new List<(int, uint)>();
@@ -61,10 +61,10 @@ internal sealed class FirewallRuleSet
         {
             switch (rule.Type)
             {
-                case StoredFirewallRule.Ip when IpRanges.TryParseAddress(rule.Value, out var address):
+                case FirewallRules.Ip when IpRanges.TryParseAddress(rule.Value, out var address):
                     ips.Add(IpKey.Get(address));
                     break;
-                case StoredFirewallRule.Cidr when IpRanges.TryParseCidr(rule.Value, out var network):
+                case FirewallRules.Cidr when IpRanges.TryParseCidr(rule.Value, out var network):
                     if (network.BaseAddress.AddressFamily == AddressFamily.InterNetwork && IpKey.TryGetIPv4(network.BaseAddress, out var v4Network))
                     {
                         v4.Add((network.PrefixLength, v4Network));
@@ -75,7 +75,7 @@ internal sealed class FirewallRuleSet
                     }
 
                     break;
-                case StoredFirewallRule.Country when IpRanges.TryParseCountry(rule.Value, out var country):
+                case FirewallRules.Country when IpRanges.TryParseCountry(rule.Value, out var country):
                     if (canMatchCountries)
                     {
                         countries.Add(country);

@@ -4,7 +4,6 @@ using MaxMind.GeoIP2;
 using McProxy.Config;
 using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
 
 namespace McProxy.Firewall;
 
@@ -96,7 +95,7 @@ internal sealed class GlobalFirewall : IDisposable
     private static string GeoIpError(string path, string? reason) => $"[firewall] geoip_db {path}: cannot open the MaxMind database: {reason}";
 
     /// <summary>Replaces the rules atomically with those in <paramref name="rules"/>; returns the new set (see its Errors).</summary>
-    public FirewallRuleSet Update(IEnumerable<StoredFirewallRule> rules)
+    public FirewallRuleSet Update(IEnumerable<FirewallRule> rules)
     {
         var next = FirewallRuleSet.Create(rules, CanMatchCountries);
         Volatile.Write(ref _rules, next);

@@ -154,7 +154,7 @@ internal sealed partial class ProxyConnection : IConnectionView, IConnectionPhas
             Log.ClientHello(_services.Logger, Id, ClientEndPoint.ToString(), _listener.Addr, _serverName ?? "", string.Join(',', hello.Alpn), sniff.Length);
         }
 
-        _route = _listener.Routes.Match(_serverName);
+        _route = _listener.Snapshot.Routes.Match(_serverName);
         if (_route is null)
         {
             refusal = new ConnectionResult(ConnectionOutcome.NoRoute);

@@ -13,7 +13,7 @@ internal sealed class ProxyServices(
 
     public ConnectionTracker Tracker { get; } = tracker;
 
-    /// <summary>The global firewall; its rules are swapped by <see cref="ProxyServer.ReloadFirewall"/>.</summary>
+    /// <summary>The global firewall; its rules are swapped through <see cref="Routing.RoutingState"/>.</summary>
     public GlobalFirewall Firewall { get; } = firewall ?? new GlobalFirewall();
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("McProxy.Connection");

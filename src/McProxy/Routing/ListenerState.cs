@@ -1,24 +1,25 @@
 using System.Net;
-using McProxy.Http.Policies;
 using McProxy.Metrics;
+using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
 
 namespace McProxy.Routing;
 
-/// <summary>A listener's live state: its settings, its current route table and its connection counters.</summary>
+/// <summary>
+/// A listener's live state: its settings, its current <see cref="ListenerSnapshot"/> (route table and policies) and
+/// its connection counters. Only <see cref="RoutingState"/> swaps the snapshot, under its mutation lock.
+/// </summary>
 internal sealed class ListenerState
 {
-    private RouteTable _routes;
-    private L7PolicyTable _policies = L7PolicyTable.Empty;
+    private ListenerSnapshot _snapshot;
     private int _active;
     private long _total;
 
-    public ListenerState(StoredListener listener, IPEndPoint bindEndPoint, RouteTable routes, ListenerMetrics? metrics = null)
+    public ListenerState(ListenerSettings listener, IPEndPoint bindEndPoint, ListenerSnapshot snapshot, ListenerMetrics? metrics = null)
     {
         Listener = listener;
         BindEndPoint = bindEndPoint;
-        _routes = routes;
+        _snapshot = snapshot;
         Metrics = metrics ?? new ProxyMetrics().ForListener(listener.Addr);
         var trusted = new List<IPNetwork>(listener.TrustedProxies.Count);
         foreach (var entry in listener.TrustedProxies)
@@ -36,9 +37,7 @@ internal sealed class ListenerState
 
     public ListenerMetrics Metrics { get; }
 
-    public StoredListener Listener { get; }
-
-    public long Id => Listener.Id;
+    public ListenerSettings Listener { get; }
 
     /// <summary>The listener's name: its address as configured.</summary>
     public string Addr => Listener.Addr;
@@ -70,40 +69,18 @@ internal sealed class ListenerState
     /// <summary>The bound address once listening (differs from <see cref="BindEndPoint"/> for port 0).</summary>
     public IPEndPoint? LocalEndPoint { get; set; }
 
-    public RouteTable Routes => Volatile.Read(ref _routes);
-
-    /// <summary>The L7 policies of this listener's routes; read per request, so changes apply to the next one.</summary>
-    public L7PolicyTable Policies => Volatile.Read(ref _policies);
+    /// <summary>
+    /// The route table and policies in force: read once per connection (its route) and once per L7 request (its
+    /// policies), so a change applies to the next connection or request and never tears a pair.
+    /// </summary>
+    public ListenerSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
     public int ActiveConnections => Volatile.Read(ref _active);
 
     public long TotalConnections => Interlocked.Read(ref _total);
 
-    /// <summary>Applies <paramref name="change"/> atomically; concurrent changes retry rather than lose each other.</summary>
-    public void UpdateRoutes(Func<RouteTable, RouteTable> change)
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _routes);
-            if (Interlocked.CompareExchange(ref _routes, change(current), current) == current)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Applies <paramref name="change"/> to the policy table atomically, as <see cref="UpdateRoutes"/> does.</summary>
-    public void UpdatePolicies(Func<L7PolicyTable, L7PolicyTable> change)
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _policies);
-            if (Interlocked.CompareExchange(ref _policies, change(current), current) == current)
-            {
-                return;
-            }
-        }
-    }
+    /// <summary>Puts <paramref name="next"/> in force. <see cref="RoutingState"/> calls it after the store has committed.</summary>
+    public void Swap(ListenerSnapshot next) => Volatile.Write(ref _snapshot, next);
 
     /// <summary>Counts a new connection; false (and nothing counted) when the listener is at its limit.</summary>
     public bool TryEnter()

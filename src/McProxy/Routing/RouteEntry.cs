@@ -1,14 +1,17 @@
 using System.Net;
 using McProxy.Config;
+using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
 
 namespace McProxy.Routing;
 
-/// <summary>A route as the hot path uses it: immutable, with its backend address parsed once.</summary>
+/// <summary>
+/// A route as the hot path uses it: immutable, with its backend address parsed once. Built before a route is
+/// committed, so a backend that does not parse refuses the change before anything is written.
+/// </summary>
 internal sealed class RouteEntry
 {
-    public RouteEntry(StoredRoute route)
+    public RouteEntry(RouteSettings route)
     {
         Route = route;
         if (!HostPort.TryParse(route.Backend, allowEmptyHost: false, out var backend, out var error))
@@ -21,7 +24,7 @@ internal sealed class RouteEntry
             : new DnsEndPoint(backend.Host, backend.Port);
     }
 
-    public StoredRoute Route { get; }
+    public RouteSettings Route { get; }
 
     public string Hostname => Route.Hostname;
 

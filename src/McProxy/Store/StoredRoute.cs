@@ -1,7 +1,9 @@
 using McProxy.Config;
+using McProxy.Model;
 
 namespace McProxy.Store;
 
+/// <summary>A row of <c>routes</c>: a <see cref="RouteSettings"/> with its id and its listener's.</summary>
 internal sealed record StoredRoute
 {
     public long Id { get; init; }
@@ -26,8 +28,9 @@ internal sealed record StoredRoute
 
     public bool SendProxyProtocol { get; init; }
 
-    public static StoredRoute FromConfig(RouteConfig route) => new()
+    public static StoredRoute From(RouteSettings route, long listenerId) => new()
     {
+        ListenerId = listenerId,
         Hostname = route.Hostname,
         Backend = route.Backend,
         Mode = route.Mode,
@@ -37,5 +40,18 @@ internal sealed record StoredRoute
         BackendCa = route.BackendCa,
         BackendH2c = route.BackendH2c,
         SendProxyProtocol = route.SendProxyProtocol,
+    };
+
+    public RouteSettings ToRoute() => new()
+    {
+        Hostname = Hostname,
+        Backend = Backend,
+        Mode = Mode,
+        TlsCert = TlsCert,
+        TlsKey = TlsKey,
+        BackendTls = BackendTls,
+        BackendCa = BackendCa,
+        BackendH2c = BackendH2c,
+        SendProxyProtocol = SendProxyProtocol,
     };
 }

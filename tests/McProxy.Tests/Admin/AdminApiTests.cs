@@ -15,7 +15,9 @@ public sealed class AdminApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
 
-    private McProxy.Routing.ListenerState Live => _env.Proxy.Server.FindListener(AdminEnvironment.Listener)!;
+    private McProxy.Routing.ListenerState Live => _env.Proxy.Server.Routing.FindListener(AdminEnvironment.Listener)!;
+
+    private long ListenerId => _env.Store.Listeners.List().Single(l => l.Addr == AdminEnvironment.Listener).Id;
 
     [Fact]
     public async Task GetStatus_LiveServer_ReportsVersionUptimeAndListenerCounters()
@@ -61,7 +63,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         Assert.Equal("new.example.test", stored.Hostname);
         Assert.Equal("l4", stored.Mode);
-        Assert.NotNull(_env.Store.Routes.GetRouteId(Live.Id, "new.example.test"));
+        Assert.NotNull(_env.Store.Routes.GetRouteId(ListenerId, "new.example.test"));
         await using var client = await TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), "new.example.test", _env.Certs);
         Assert.StartsWith("hello from two", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
     }
@@ -88,7 +90,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         await before.WriteAsync("still here\n");
         Assert.Contains("still here\n", await before.ReadUntilAsync("still here\n"), StringComparison.Ordinal);
-        Assert.Null(_env.Store.Routes.GetRouteId(Live.Id, AdminEnvironment.L4Host));
+        Assert.Null(_env.Store.Routes.GetRouteId(ListenerId, AdminEnvironment.L4Host));
         await Assert.ThrowsAnyAsync<Exception>(() => TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), AdminEnvironment.L4Host, _env.Certs));
         Assert.Contains("bye one", await before.CloseGracefullyAsync(), StringComparison.Ordinal);
     }
@@ -100,9 +102,9 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         await _env.Client.RemoveRouteAsync(AdminEnvironment.Listener, AdminEnvironment.L7Host);
 
-        Assert.Empty(Live.Policies.For(AdminEnvironment.L7Host));
+        Assert.Empty(Live.Snapshot.Policies.For(AdminEnvironment.L7Host));
         Assert.Empty(_env.Store.L7Policies.List());
-        Assert.DoesNotContain(Live.Routes.Routes, r => r.Hostname == AdminEnvironment.L7Host);
+        Assert.DoesNotContain(Live.Snapshot.Routes.Routes, r => r.Hostname == AdminEnvironment.L7Host);
     }
 
     [Fact]
@@ -146,14 +148,14 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         var listed = await _env.Client.ListL7PoliciesAsync(AdminEnvironment.Listener, AdminEnvironment.L7Host);
         Assert.Equal([("block_user_agent", "GPTBot"), ("require_header", "X-Token")], listed.Select(p => (p.Type, p.Value)));
-        Assert.Equal(listed.Select(p => (p.Type, p.Value)), Live.Policies.For(AdminEnvironment.L7Host).Select(p => (p.Type, p.Value)));
+        Assert.Equal(listed.Select(p => (p.Type, p.Value)), Live.Snapshot.Policies.For(AdminEnvironment.L7Host).Select(p => (p.Type, p.Value)));
         Assert.Equal(2, _env.Store.L7Policies.List().Count);
         var route = Assert.Single(await _env.Client.ListRoutesAsync(AdminEnvironment.Listener), r => r.Hostname == AdminEnvironment.L7Host);
         Assert.Equal(2, route.L7Policies.Count);
 
         await _env.Client.RemoveL7PolicyAsync(AdminEnvironment.Listener, AdminEnvironment.L7Host, "block_user_agent", "GPTBot");
 
-        Assert.Equal("require_header", Assert.Single(Live.Policies.For(AdminEnvironment.L7Host)).Type);
+        Assert.Equal("require_header", Assert.Single(Live.Snapshot.Policies.For(AdminEnvironment.L7Host)).Type);
         Assert.Equal("X-Token", Assert.Single(_env.Store.L7Policies.List()).Value);
     }
 
@@ -164,7 +166,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         await Task.WhenAll(names.Select(n => _env.Client.AddRouteAsync(AdminEnvironment.Listener, new Route { Hostname = n, Backend = _env.One.Address })));
 
-        var live = Live.Routes.Routes.Select(r => r.Hostname).ToHashSet();
+        var live = Live.Snapshot.Routes.Routes.Select(r => r.Hostname).ToHashSet();
         var stored = _env.Store.Routes.List().Select(r => r.Hostname).ToHashSet();
         Assert.All(names, n => Assert.Contains(n, live));
         Assert.Equal(live, stored);
@@ -185,7 +187,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         var routes = await _env.Client.ListRoutesAsync();
         Assert.Equal(["new.example.test", AdminEnvironment.L7Host], routes.Select(r => r.Hostname));
         Assert.Equal(("ip", "192.0.2.1"), (await _env.Client.ListFirewallRulesAsync()).Select(r => (r.Type, r.Value)).Single());
-        Assert.Equal("X-Token", Assert.Single(Live.Policies.For(AdminEnvironment.L7Host)).Value);
+        Assert.Equal("X-Token", Assert.Single(Live.Snapshot.Policies.For(AdminEnvironment.L7Host)).Value);
         await using var client = await TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), "new.example.test", _env.Certs);
         Assert.StartsWith("hello from two", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
     }

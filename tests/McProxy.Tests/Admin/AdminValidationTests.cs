@@ -147,11 +147,11 @@ public sealed class AdminValidationTests : IAsyncLifetime
     private string State()
     {
         var text = new StringBuilder();
-        var live = _env.Proxy.Server.FindListener(L)!;
-        foreach (var route in live.Routes.Routes.OrderBy(r => r.Hostname, StringComparer.Ordinal))
+        var live = _env.Proxy.Server.Routing.FindListener(L)!;
+        foreach (var route in live.Snapshot.Routes.Routes.OrderBy(r => r.Hostname, StringComparer.Ordinal))
         {
             text.AppendLine($"live {route.Route}");
-            foreach (var policy in live.Policies.For(route.Hostname))
+            foreach (var policy in live.Snapshot.Policies.For(route.Hostname))
             {
                 text.AppendLine($"live policy {route.Hostname} {policy}");
             }

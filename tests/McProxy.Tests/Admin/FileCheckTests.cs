@@ -86,7 +86,7 @@ public sealed class FileCheckTests : IDisposable
         Assert.Contains("a FIFO", error.Status.Detail, StringComparison.Ordinal);
         Assert.Contains(env.Store.FirewallRules.List(), r => r.Value == "192.0.2.7");
         Assert.DoesNotContain(env.Store.Routes.List(), r => r.Hostname == "fifo.example.test");
-        Assert.DoesNotContain(env.Proxy.Server.FindListener(AdminEnvironment.Listener)!.Routes.Routes, r => r.Hostname == "fifo.example.test");
+        Assert.DoesNotContain(env.Proxy.Server.Routing.FindListener(AdminEnvironment.Listener)!.Snapshot.Routes.Routes, r => r.Hostname == "fifo.example.test");
     }
 
     [Fact]

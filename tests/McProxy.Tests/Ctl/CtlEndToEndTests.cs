@@ -83,7 +83,7 @@ public sealed class CtlEndToEndTests : IAsyncLifetime
         var remove = await Ctl("policies", "remove", "--listener", L, "--hostname", AdminEnvironment.L7Host, "--type", "block_user_agent", "--value", "GPTBot");
         Assert.Equal(ExitCodes.Success, remove.ExitCode);
         Assert.Empty(_env.Store.L7Policies.List());
-        Assert.Empty(_env.Proxy.Server.FindListener(L)!.Policies.For(AdminEnvironment.L7Host));
+        Assert.Empty(_env.Proxy.Server.Routing.FindListener(L)!.Snapshot.Policies.For(AdminEnvironment.L7Host));
     }
 
     [Fact]

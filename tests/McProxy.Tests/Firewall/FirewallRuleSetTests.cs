@@ -1,6 +1,6 @@
 using System.Net;
 using McProxy.Firewall;
-using McProxy.Store;
+using McProxy.Model;
 
 namespace McProxy.Tests.Firewall;
 
@@ -8,7 +8,7 @@ namespace McProxy.Tests.Firewall;
 public sealed class FirewallRuleSetTests
 {
     private static FirewallRuleSet Rules(params (string Type, string Value)[] rules)
-        => FirewallRuleSet.Create(rules.Select((r, i) => new StoredFirewallRule(i + 1, r.Type, r.Value)), canMatchCountries: true);
+        => FirewallRuleSet.Create(rules.Select((r, i) => new FirewallRule(r.Type, r.Value)), canMatchCountries: true);
 
     private static string? Match(FirewallRuleSet rules, string address) => rules.MatchAddress(IPAddress.Parse(address));
 
@@ -63,7 +63,7 @@ public sealed class FirewallRuleSetTests
     public void Create_CountryWithoutGeoIp_IsLeftOutWithAnError_AndTheOtherRulesApply()
     {
         var rules = FirewallRuleSet.Create(
-            [new StoredFirewallRule(1, "country", "CN"), new StoredFirewallRule(2, "ip", "192.0.2.1")],
+            [new FirewallRule("country", "CN"), new FirewallRule("ip", "192.0.2.1")],
             canMatchCountries: false);
 
         Assert.False(rules.HasCountries);

@@ -1,7 +1,7 @@
 using System.Net;
 using McProxy.Config;
 using McProxy.Firewall;
-using McProxy.Store;
+using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Firewall;
@@ -37,7 +37,7 @@ public sealed class GlobalFirewallTests : IDisposable
     public void Check_BlockedCountry_RefusesItsAddressesOnly()
     {
         using var firewall = GlobalFirewall.Create(new FirewallConfig { GeoIpDb = GeoIpDb() });
-        firewall.Update([new StoredFirewallRule(1, "country", "AQ")]);
+        firewall.Update([new FirewallRule("country", "AQ")]);
 
         Assert.Equal(FirewallReason.Country, firewall.Check(IPAddress.Parse("198.51.100.20")));
         Assert.Equal(FirewallReason.Country, firewall.Check(IPAddress.Loopback));
@@ -50,7 +50,7 @@ public sealed class GlobalFirewallTests : IDisposable
     {
         var path = GeoIpDb();
         using var firewall = GlobalFirewall.Create(new FirewallConfig { GeoIpDb = path });
-        firewall.Update([new StoredFirewallRule(1, "country", "AQ")]);
+        firewall.Update([new FirewallRule("country", "AQ")]);
         Assert.False(firewall.ReloadGeoIpIfChanged(out var unchanged));
         Assert.Null(unchanged);
 
@@ -110,7 +110,7 @@ public sealed class GlobalFirewallTests : IDisposable
     {
         using var firewall = GlobalFirewall.Create(new FirewallConfig());
 
-        var rules = firewall.Update([new StoredFirewallRule(1, "country", "AQ")]);
+        var rules = firewall.Update([new FirewallRule("country", "AQ")]);
 
         Assert.False(firewall.CanMatchCountries);
         Assert.Single(rules.Errors);
@@ -135,7 +135,7 @@ public sealed class GlobalFirewallTests : IDisposable
         var time = new ManualTimeProvider();
         using var firewall = GlobalFirewall.Create(new FirewallConfig { RateLimit = 1, RateWindow = TimeSpan.FromSeconds(10) }, time);
         var client = IPAddress.Parse("192.0.2.5");
-        firewall.Update([new StoredFirewallRule(1, "ip", "192.0.2.5")]);
+        firewall.Update([new FirewallRule("ip", "192.0.2.5")]);
 
         Assert.Equal(FirewallReason.Ip, firewall.Check(client));
         Assert.Equal(FirewallReason.Ip, firewall.Check(client));

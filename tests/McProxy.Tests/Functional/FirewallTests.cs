@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using McProxy.Store;
+using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;
@@ -142,22 +142,22 @@ public sealed class FirewallTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ReloadFirewall_AfterARuleIsStored_BlocksTheNextConnection_WhileAnEstablishedOneFlows()
+    public async Task FirewallRuleChange_ThroughTheRoutingState_BlocksTheNextConnection_WhileAnEstablishedOneFlows()
     {
         await using var proxy = await StartAsync("");
         var established = await TlsTestClient.ConnectAsync(proxy.EndPoint(V4), "app.example.test", _certs);
         await established.ReadUntilAsync("\n");
 
-        Assert.True(await proxy.Server.Store.FirewallRules.AddAsync(StoredFirewallRule.Ip, "127.0.0.1"));
-        proxy.Server.ReloadFirewall();
+        await proxy.Server.Routing.AddFirewallRuleAsync(new FirewallRule(FirewallRules.Ip, "127.0.0.1"), CancellationToken.None);
+        Assert.Contains(proxy.Server.Store.FirewallRules.List(), r => r.Value == "127.0.0.1");
 
         Assert.Equal(("reset", 0), await AttemptRawAsync(proxy.EndPoint(V4)));
         await established.WriteAsync("still flowing\n");
         Assert.Contains("still flowing\n", await established.ReadUntilAsync("still flowing\n"), StringComparison.Ordinal);
         await AssertServedAsync(proxy, V6);
 
-        Assert.True(await proxy.Server.Store.FirewallRules.RemoveAsync(StoredFirewallRule.Ip, "127.0.0.1"));
-        proxy.Server.ReloadFirewall();
+        await proxy.Server.Routing.RemoveFirewallRuleAsync(new FirewallRule(FirewallRules.Ip, "127.0.0.1"), CancellationToken.None);
+        Assert.Empty(proxy.Server.Store.FirewallRules.List());
         await AssertServedAsync(proxy, V4);
         Assert.EndsWith("bye app\n", await established.CloseGracefullyAsync(), StringComparison.Ordinal);
     }

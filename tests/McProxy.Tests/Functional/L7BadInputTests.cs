@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using McProxy.Config;
+using McProxy.Listener;
+using McProxy.Model;
 using McProxy.Routing;
-using McProxy.Store;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;
@@ -116,7 +117,8 @@ public sealed class L7BadInputTests : IAsyncLifetime
         await using var proxy = await StartProxyAsync(fileCheckInterval: TimeSpan.FromHours(1));
         // A route added at runtime whose certificate is not there (yet) when its first client arrives.
         var missing = Path.Combine(_directory, "late.pem");
-        proxy.Server.Listeners[0].UpdateRoutes(table => table.With(new RouteEntry(new StoredRoute
+        var listener = proxy.Server.Routing.Listeners[0];
+        listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new RouteSettings
         {
             Hostname = "late.example.test",
             Backend = _backend.Address,
@@ -144,9 +146,9 @@ public sealed class L7BadInputTests : IAsyncLifetime
     public async Task L7RouteAddedAtRuntime_NextConnection_IsServed()
     {
         await using var proxy = await StartProxyAsync();
-        var listener = proxy.Server.Listeners[0];
+        var listener = proxy.Server.Routing.Listeners[0];
 
-        listener.UpdateRoutes(table => table.With(new RouteEntry(new StoredRoute
+        listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new RouteSettings
         {
             Hostname = "late.example.test",
             Backend = _backend.Address,

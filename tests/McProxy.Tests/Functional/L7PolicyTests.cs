@@ -1,5 +1,5 @@
 using System.Net;
-using McProxy.Store;
+using McProxy.Model;
 using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Functional;
@@ -130,10 +130,10 @@ public sealed class L7PolicyTests : IAsyncLifetime
         using var client = L7TestClient.Create(proxy.EndPoint(), _certs, HttpVersion.Version20);
         using var before = await client.SendAsync(Get(proxy, "/before", userAgent: "EvilBot/1.0"));
 
-        var listener = proxy.Server.Listeners[0];
-        listener.UpdatePolicies(table => table.With(Hostname, [new StoredL7Policy(1, 1, "block_user_agent", "evilbot")]));
+        var listener = proxy.Server.Routing.Listeners[0];
+        listener.Swap(listener.Snapshot.WithPolicies(Hostname, [new L7Policy("block_user_agent", "evilbot")]));
         using var after = await client.SendAsync(Get(proxy, "/after", userAgent: "EvilBot/1.0"));
-        listener.UpdatePolicies(table => table.Without(Hostname));
+        listener.Swap(listener.Snapshot.WithPolicies(Hostname, []));
         using var removed = await client.SendAsync(Get(proxy, "/removed", userAgent: "EvilBot/1.0"));
 
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);

@@ -239,7 +239,7 @@ public sealed class L7RoutingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, stillOpen.StatusCode);
         Assert.Contains(proxy.Log.Entries, e => e.Message.Contains("reloaded: CN=", StringComparison.Ordinal));
         // Four connections: three handshakes and the long-lived one, which did not have to reconnect.
-        Assert.Equal(4, proxy.Server.Listeners[0].TotalConnections);
+        Assert.Equal(4, proxy.Server.Routing.Listeners[0].TotalConnections);
     }
 
     private async Task<string?> HandshakeCertificateAsync(TestProxy proxy)

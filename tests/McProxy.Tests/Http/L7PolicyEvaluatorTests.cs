@@ -1,12 +1,13 @@
 using McProxy.Http.Policies;
-using McProxy.Store;
+using McProxy.Model;
+using McProxy.Routing;
 
 namespace McProxy.Tests.Http;
 
 [UnitTest]
 public sealed class L7PolicyEvaluatorTests
 {
-    private static StoredL7Policy Policy(string type, string value, long id = 1) => new(id, 1, type, value);
+    private static L7Policy Policy(string type, string value) => new(type, value);
 
     private static HeaderDictionary Headers(params (string Name, string Value)[] headers)
     {
@@ -36,7 +37,7 @@ public sealed class L7PolicyEvaluatorTests
     [Fact]
     public void BlockUserAgent_LetsOtherAgentsAndRequestsWithoutOneThrough()
     {
-        StoredL7Policy[] policies = [Policy("block_user_agent", "GPTBot")];
+        L7Policy[] policies = [Policy("block_user_agent", "GPTBot")];
 
         Assert.Null(L7PolicyEvaluator.FirstMatch(policies, Headers(("User-Agent", "curl/8.5.0"))));
         Assert.Null(L7PolicyEvaluator.FirstMatch(policies, Headers()));
@@ -55,9 +56,9 @@ public sealed class L7PolicyEvaluatorTests
     [Fact]
     public void SeveralRules_TheFirstMatchWins()
     {
-        var requireKey = Policy("require_header", "X-Api-Key", 1);
-        var blockBot = Policy("block_user_agent", "bot", 2);
-        StoredL7Policy[] policies = [requireKey, blockBot];
+        var requireKey = Policy("require_header", "X-Api-Key");
+        var blockBot = Policy("block_user_agent", "bot");
+        L7Policy[] policies = [requireKey, blockBot];
 
         Assert.Same(requireKey, L7PolicyEvaluator.FirstMatch(policies, Headers(("User-Agent", "bot"))));
         Assert.Same(blockBot, L7PolicyEvaluator.FirstMatch(policies, Headers(("User-Agent", "bot"), ("X-Api-Key", "k"))));
@@ -67,7 +68,7 @@ public sealed class L7PolicyEvaluatorTests
     [Fact]
     public void PolicyTable_IsPerHostname_CaseInsensitive_AndImmutable()
     {
-        var table = L7PolicyTable.Create([KeyValuePair.Create("a.example.net", (IEnumerable<StoredL7Policy>)[Policy("require_header", "X")])]);
+        var table = L7PolicyTable.Create([KeyValuePair.Create("a.example.net", (IEnumerable<L7Policy>)[Policy("require_header", "X")])]);
         var changed = table.With("b.example.net", [Policy("block_user_agent", "bot")]);
         var removed = changed.Without("A.EXAMPLE.NET");
 

@@ -6,6 +6,7 @@ using McProxy.Config;
 using McProxy.Model;
 using McProxy.Net;
 using McProxy.Tests.TestInfrastructure;
+using FirewallRule = McProxy.Client.V1.FirewallRule;
 using Route = McProxy.Client.V1.Route;
 
 namespace McProxy.Tests.Model;

@@ -52,7 +52,7 @@ public sealed class TestProxy : IAsyncDisposable
     /// <summary>The bound address of the listener configured as <paramref name="addr"/> (the first one by default).</summary>
     public IPEndPoint EndPoint(string? addr = null)
     {
-        var listener = addr is null ? Server.Listeners[0] : Server.FindListener(addr) ?? throw new ArgumentException($"no listener {addr}");
+        var listener = addr is null ? Server.Routing.Listeners[0] : Server.Routing.FindListener(addr) ?? throw new ArgumentException($"no listener {addr}");
         return listener.LocalEndPoint!;
     }
 

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using McProxy.Model;
 using McProxy.Net;
-using McProxy.Store;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace McProxy.Http.Forwarding;
@@ -20,7 +20,7 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
     private readonly ConcurrentDictionary<BackendKind, HttpMessageInvoker> _clients = new();
 
     /// <summary>How requests of <paramref name="route"/> reach its backend.</summary>
-    public Backend For(StoredRoute route)
+    public Backend For(RouteSettings route)
     {
         var kind = new BackendKind(route.BackendTls, route.BackendTls ? route.BackendCa : "", !route.BackendTls && route.BackendH2c);
         var client = _clients.GetOrAdd(kind, Create);

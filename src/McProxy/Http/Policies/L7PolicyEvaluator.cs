@@ -1,5 +1,5 @@
 using McProxy.Config;
-using McProxy.Store;
+using McProxy.Model;
 using Microsoft.Net.Http.Headers;
 
 namespace McProxy.Http.Policies;
@@ -12,7 +12,7 @@ namespace McProxy.Http.Policies;
 internal static class L7PolicyEvaluator
 {
     /// <summary>The first policy that blocks this request, or null to let it through.</summary>
-    public static StoredL7Policy? FirstMatch(IReadOnlyList<StoredL7Policy> policies, IHeaderDictionary headers)
+    public static L7Policy? FirstMatch(IReadOnlyList<L7Policy> policies, IHeaderDictionary headers)
     {
         for (var i = 0; i < policies.Count; i++)
         {

@@ -13,7 +13,7 @@ internal sealed partial class L7PolicyMiddleware(RequestDelegate next, ProxyMetr
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.Features.GetRequiredFeature<IL7RouteFeature>();
-        var policies = route.Listener.Policies.For(route.Route.Hostname);
+        var policies = route.Listener.Snapshot.Policies.For(route.Route.Hostname);
         if (policies.Count == 0 || L7PolicyEvaluator.FirstMatch(policies, context.Request.Headers) is not { } policy)
         {
             return next(context);

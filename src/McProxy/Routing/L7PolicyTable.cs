@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
-using McProxy.Store;
+using McProxy.Model;
 
-namespace McProxy.Http.Policies;
+namespace McProxy.Routing;
 
 /// <summary>
 /// A listener's L7 policies, by route hostname: an immutable snapshot swapped atomically, like the route table.
@@ -10,27 +10,27 @@ namespace McProxy.Http.Policies;
 /// </summary>
 internal sealed class L7PolicyTable
 {
-    public static readonly L7PolicyTable Empty = new(FrozenDictionary<string, StoredL7Policy[]>.Empty);
+    public static readonly L7PolicyTable Empty = new(FrozenDictionary<string, L7Policy[]>.Empty);
 
-    private readonly FrozenDictionary<string, StoredL7Policy[]> _byHostname;
+    private readonly FrozenDictionary<string, L7Policy[]> _byHostname;
 
-    private L7PolicyTable(FrozenDictionary<string, StoredL7Policy[]> byHostname) => _byHostname = byHostname;
+    private L7PolicyTable(FrozenDictionary<string, L7Policy[]> byHostname) => _byHostname = byHostname;
 
     /// <summary>Policies of each hostname, in the order given (their evaluation order).</summary>
-    public static L7PolicyTable Create(IEnumerable<KeyValuePair<string, IEnumerable<StoredL7Policy>>> policies)
+    public static L7PolicyTable Create(IEnumerable<KeyValuePair<string, IEnumerable<L7Policy>>> policies)
         => new(policies
             .Select(p => KeyValuePair.Create(p.Key, p.Value.ToArray()))
             .Where(p => p.Value.Length > 0)
             .ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
 
     /// <summary>The policies of <paramref name="hostname"/>, in evaluation order; empty when it has none.</summary>
-    public IReadOnlyList<StoredL7Policy> For(string hostname)
+    public IReadOnlyList<L7Policy> For(string hostname)
         => _byHostname.TryGetValue(hostname, out var policies) ? policies : [];
 
     public int Count => _byHostname.Values.Sum(p => p.Length);
 
     /// <summary>A copy where <paramref name="hostname"/> has exactly <paramref name="policies"/> (none: removed).</summary>
-    public L7PolicyTable With(string hostname, IEnumerable<StoredL7Policy> policies)
+    public L7PolicyTable With(string hostname, IEnumerable<L7Policy> policies)
         => Create(_byHostname
             .Where(p => !string.Equals(p.Key, hostname, StringComparison.OrdinalIgnoreCase))
             .Select(p => KeyValuePair.Create(p.Key, p.Value.AsEnumerable()))

@@ -1,0 +1,29 @@
+using McProxy.Config;
+
+namespace McProxy.Model;
+
+/// <summary>
+/// A route as the data plane and the admin API see it, checked by <see cref="RouteRules"/>: which backend a hostname
+/// goes to and how. The store keeps it as a row (<c>Store/StoredRoute</c>) and maps it to and from this.
+/// </summary>
+internal sealed record RouteSettings
+{
+    /// <summary>Lower case; exact, or a leading wildcard "*.example.net".</summary>
+    public required string Hostname { get; init; }
+
+    public required string Backend { get; init; }
+
+    public RouteMode Mode { get; init; }
+
+    public string TlsCert { get; init; } = "";
+
+    public string TlsKey { get; init; } = "";
+
+    public bool BackendTls { get; init; }
+
+    public string BackendCa { get; init; } = "";
+
+    public bool BackendH2c { get; init; }
+
+    public bool SendProxyProtocol { get; init; }
+}
