@@ -137,6 +137,42 @@ public sealed partial class TlsPolicyTests : IAsyncLifetime
         Assert.Contains(tickets ? "Reused, TLSv1.3" : "New, TLSv1.3", second.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// TLS 1.2 resumes only on the OpenSSL context .NET shares between a certificate's connections (it holds the
+    /// session cache and the ticket key): with a context per connection, as a <c>CipherSuitesPolicy</c> would bring
+    /// back, the second handshake is a full one. The shared context still offers the restricted suites only: a client
+    /// offering only CBC is refused, and the fallback to a policy per connection was not taken (no warning).
+    /// </summary>
+    [Theory]
+    [InlineData(RsaHost, "ECDHE-RSA-AES128-GCM-SHA256")]
+    [InlineData(EcdsaHost, "ECDHE-ECDSA-CHACHA20-POLY1305")]
+    public async Task Tls12_WithDefaults_ResumesSessions_OnTheSharedContext(string host, string suite)
+    {
+        await using var proxy = await TestProxy.StartAsync(Config(), _directory);
+
+        // -reconnect: one full handshake, then five more offering its session (a ticket, or its id).
+        var handshakes = await SClientAsync(proxy.EndPoint(), host, "-tls1_2", "-cipher", suite, "-reconnect");
+        Assert.Equal(["New", "Reused", "Reused", "Reused", "Reused", "Reused"], Sessions(handshakes.Stdout, $"TLSv1.2, Cipher is {suite}"));
+
+        Assert.Null(await HandshakeAsync(proxy.EndPoint(), host, "-tls1_2", "-cipher", host == RsaHost ? "ECDHE-RSA-AES128-SHA" : "ECDHE-ECDSA-AES128-SHA"));
+        Assert.DoesNotContain(proxy.Log.Entries, e => e.EventId == 330);
+    }
+
+    [Fact]
+    public async Task SessionTicketsOff_WithDefaultMinVersion_Tls12DoesNotResume_AndStillRefusesCbc()
+    {
+        await using var proxy = await TestProxy.StartAsync(Config("""
+            [tls]
+            session_tickets = false
+            """), _directory);
+
+        var handshakes = await SClientAsync(proxy.EndPoint(), RsaHost, "-tls1_2", "-reconnect");
+        Assert.Equal(["New", "New", "New", "New", "New", "New"], Sessions(handshakes.Stdout, "TLSv1.2, Cipher is "));
+
+        Assert.Null(await HandshakeAsync(proxy.EndPoint(), RsaHost, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"));
+        Assert.Equal(("TLSv1.2", "ECDHE-RSA-CHACHA20-POLY1305"), await HandshakeAsync(proxy.EndPoint(), RsaHost, "-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"));
+    }
+
     [Fact]
     public async Task AdminTlsEndpoint_IsTls13Only_WithThePolicysSuites()
     {
@@ -178,6 +214,14 @@ public sealed partial class TlsPolicyTests : IAsyncLifetime
         => ProcessRunner.RunAsync("bash", [
             "-c", "printf 'GET / HTTP/1.1\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n' \"$1\" | openssl s_client -ign_eof -connect \"$0\" -servername \"$1\" \"${@:2}\"",
             endPoint.ToString(), serverName, .. options]);
+
+    /// <summary>"New" or "Reused" for each handshake s_client reported, checking each line continues with <paramref name="negotiated"/>.</summary>
+    private static string[] Sessions(string stdout, string negotiated)
+    {
+        var lines = stdout.Split('\n').Where(l => l.StartsWith("New, ", StringComparison.Ordinal) || l.StartsWith("Reused, ", StringComparison.Ordinal)).ToArray();
+        Assert.All(lines, l => Assert.Contains(negotiated, l, StringComparison.Ordinal));
+        return [.. lines.Select(l => l[..l.IndexOf(',', StringComparison.Ordinal)])];
+    }
 
     [GeneratedRegex(@"(?:New|Reused), (\S+), Cipher is (\S+)")]
     private static partial Regex NegotiatedPattern();
