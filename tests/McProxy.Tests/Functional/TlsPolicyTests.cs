@@ -173,6 +173,35 @@ public sealed partial class TlsPolicyTests : IAsyncLifetime
         Assert.Equal(("TLSv1.2", "ECDHE-RSA-CHACHA20-POLY1305"), await HandshakeAsync(proxy.EndPoint(), RsaHost, "-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"));
     }
 
+    /// <summary>
+    /// Where .NET shares no context (here forced with its own switch, as a future runtime might), the proxy notices
+    /// at the first connection, says so once at warning, and its connections fall back to a cipher policy each: the
+    /// suites offered stay the same.
+    /// </summary>
+    [Fact]
+    public async Task Tls12_WhenTheRuntimeSharesNoContext_FallsBackToAPolicy_AndStillRefusesCbc()
+    {
+        var configPath = Path.Combine(_directory, "mc-proxy.toml");
+        await File.WriteAllTextAsync(configPath, $"""
+            [database]
+            path = "mc-proxy.db"
+            {Config()}
+            """);
+        using var server = ServerProcess.StartWithEnvironment(
+            new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SECURITY_DISABLETLSRESUME"] = "1" }, "server", "-c", configPath);
+        var listening = await server.WaitForLineAsync(l => l.Contains("\"EventId\":10,", StringComparison.Ordinal));
+        var endPoint = IPEndPoint.Parse(ListeningPattern().Match(listening).Groups[1].Value);
+
+        Assert.Equal(("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"), await HandshakeAsync(endPoint, RsaHost, "-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"));
+        Assert.Null(await HandshakeAsync(endPoint, RsaHost, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"));
+        Assert.Null(await HandshakeAsync(endPoint, EcdsaHost, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384"));
+        Assert.Equal(0, await server.TerminateAsync());
+
+        var warning = Assert.Single(server.StdoutLines, l => l.Contains("\"EventId\":330,", StringComparison.Ordinal));
+        Assert.Contains("\"LogLevel\":\"Warning\"", warning, StringComparison.Ordinal);
+        Assert.Contains("do not share one OpenSSL context", warning, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AdminTlsEndpoint_IsTls13Only_WithThePolicysSuites()
     {
@@ -222,6 +251,9 @@ public sealed partial class TlsPolicyTests : IAsyncLifetime
         Assert.All(lines, l => Assert.Contains(negotiated, l, StringComparison.Ordinal));
         return [.. lines.Select(l => l[..l.IndexOf(',', StringComparison.Ordinal)])];
     }
+
+    [GeneratedRegex(@"""EndPoint"":""([^""]+)""")]
+    private static partial Regex ListeningPattern();
 
     [GeneratedRegex(@"(?:New|Reused), (\S+), Cipher is (\S+)")]
     private static partial Regex NegotiatedPattern();
