@@ -35,6 +35,12 @@ internal sealed partial class SharedTlsContexts(TlsConfig config, ILogger logger
     private static readonly List<SslApplicationProtocol> Alpn = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
     /// <summary>
+    /// How long a handshake with ourselves may take (it takes milliseconds): the clients of a certificate wait for
+    /// it, and one that hung would hold them all until their handshake timeout. Past it, the fallback.
+    /// </summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The contexts restricted so far (the cache is the process's, so this is too), each with the stream that holds
     /// it in the cache: a context in here cannot be freed, so its address is not reused for another.
     /// </summary>
@@ -97,7 +103,8 @@ internal sealed partial class SharedTlsContexts(TlsConfig config, ILogger logger
 
             return true;
         }
-        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or InvalidOperationException
+            or OperationCanceledException or System.Security.Cryptography.CryptographicException)
         {
             return Fallback(certificate, e.Message);
         }
@@ -114,12 +121,13 @@ internal sealed partial class SharedTlsContexts(TlsConfig config, ILogger logger
         var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
         var server = new SslStream(serverEnd);
         await using var client = new SslStream(clientEnd);
+        using var timeout = new CancellationTokenSource(HandshakeTimeout);
         try
         {
             var serverOptions = new SslServerAuthenticationOptions { ServerCertificateContext = certificate, ApplicationProtocols = Alpn };
             TlsPolicy.Apply(serverOptions, config, tls12SuitesOnContext: true);
             await Task.WhenAll(
-                server.AuthenticateAsServerAsync(serverOptions),
+                server.AuthenticateAsServerAsync(serverOptions, timeout.Token),
                 client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
                 {
                     // No name: the client side caches nothing. The certificate is the proxy's own, checked as such.
@@ -127,7 +135,7 @@ internal sealed partial class SharedTlsContexts(TlsConfig config, ILogger logger
                     ApplicationProtocols = Alpn,
                     RemoteCertificateValidationCallback = (_, presented, _, _) =>
                         presented is not null && presented.GetCertHashString() == certificate.TargetCertificate.Thumbprint,
-                }));
+                }, timeout.Token));
             return server;
         }
         catch
