@@ -32,6 +32,10 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Runs <c>mc-proxy</c> with <paramref name="arguments"/> through the same dotnet host as the tests.</summary>
     public static ServerProcess Start(params string[] arguments) => Start(null, arguments);
 
+    /// <summary>Runs <c>mc-proxy</c> as <see cref="Start(string[])"/> does, with <paramref name="environment"/> added to its environment.</summary>
+    public static ServerProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+        => Start(null, arguments, environment);
+
     /// <summary>Runs <c>mc-proxy</c> as <see cref="Start(string[])"/> does, under the umask <paramref name="umask"/> (octal, e.g. "000").</summary>
     public static ServerProcess StartUnderUmask(string umask, params string[] arguments) => Start(umask, arguments);
 
@@ -45,7 +49,7 @@ public sealed class ServerProcess : IDisposable
 
     private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "mc-proxy.dll");
 
-    private static ServerProcess Start(string? umask, string[] arguments)
+    private static ServerProcess Start(string? umask, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var host = Host;
         var info = new ProcessStartInfo(umask is null ? host : "/bin/sh")
@@ -67,6 +71,11 @@ public sealed class ServerProcess : IDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info };

@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Text;
 using McProxy.Config;
 using McProxy.Http.Forwarding;
@@ -19,7 +18,7 @@ namespace McProxy.Http.Hosting;
 /// <summary>
 /// The one Kestrel server that serves every L7 route of every listener. It binds no socket: its transport is the
 /// <see cref="L7ConnectionQueue"/> the proxy listeners feed after their route lookup. Kestrel terminates TLS with
-/// the route's certificate (per [tls]: <see cref="TlsPolicy"/>; ALPN h2 and http/1.1) and runs HTTP/1.1 and HTTP/2; each request goes through
+/// the route's certificate (per [tls]: <see cref="TlsPolicy"/>, on contexts shared per certificate: <see cref="SharedTlsContexts"/>; ALPN h2 and http/1.1) and runs HTTP/1.1 and HTTP/2; each request goes through
 /// the request log, the route's policies and YARP's forwarder. It runs whether or not an L7 route exists yet,
 /// since the admin API can add one at any time.
 /// </summary>
@@ -44,6 +43,7 @@ internal sealed class L7Host : IAsyncDisposable
     {
         var logger = loggerFactory.CreateLogger("McProxy.L7");
         var certificates = new CertificateStore(files, logger);
+        var tlsContexts = new SharedTlsContexts(tls, logger);
         var clients = new BackendClients(settings.ConnectTimeout, settings.IdleTimeout, files, logger);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,17 +75,21 @@ internal sealed class L7Host : IAsyncDisposable
                     OnConnection = context =>
                     {
                         var route = context.Connection.Features.GetRequiredFeature<IL7RouteFeature>().Route.Route;
-                        var options = new SslServerAuthenticationOptions { ServerCertificateContext = certificates.Get(route.TlsCert, route.TlsKey) };
-                        TlsPolicy.Apply(options, tls);
-                        return ValueTask.FromResult(options);
+                        return tlsContexts.CreateAsync(certificates.Get(route.TlsCert, route.TlsKey));
                     },
                 });
                 // Runs after the handshake: what the connection's access line reports (or tls_failed without it).
                 listen.Use(next => connection =>
                 {
-                    // Before the first request: the TLS record buffers are then held only while records move.
                     if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
                     {
+                        if (!TlsPolicy.Offers(ssl))
+                        {
+                            connection.Abort();
+                            return Task.CompletedTask;
+                        }
+
+                        // Before the first request: the TLS record buffers are then held only while records move.
                         TlsIdleBuffers.TryRelease(ssl);
                     }
 
