@@ -11,7 +11,7 @@ namespace McProxy.Tests.Deploy;
 [UnsupportedOSPlatform("windows")]
 public sealed class TestDepsScriptTests : IDisposable
 {
-    private static readonly string[] Commands = ["openssl", "curl", "systemd-analyze", "shellcheck", "make", "haproxy", "nginx"];
+    private static readonly string[] Commands = ["openssl", "curl", "systemd-analyze", "shellcheck", "make", "script", "haproxy", "nginx"];
 
     private readonly string _dir = TestProxy.CreateTempDirectory();
 
