@@ -1,4 +1,3 @@
-using McProxy.Config;
 using McProxy.Model;
 using FirewallRuleMessage = McProxy.Client.V1.FirewallRule;
 using L7PolicyMessage = McProxy.Client.V1.L7Policy;

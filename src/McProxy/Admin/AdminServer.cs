@@ -3,10 +3,10 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Config;
-using McProxy.Http.Tls;
 using McProxy.Model;
 using McProxy.Net;
 using McProxy.Store;
+using McProxy.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace McProxy.Admin;

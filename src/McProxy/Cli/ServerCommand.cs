@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using McProxy.Client;
 using McProxy.Config;
 using McProxy.Logging;
+using McProxy.Net;
 using Microsoft.Extensions.Logging.Console;
 
 namespace McProxy.Cli;

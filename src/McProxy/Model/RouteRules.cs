@@ -1,4 +1,3 @@
-using McProxy.Config;
 using McProxy.Net;
 
 namespace McProxy.Model;

@@ -1,5 +1,3 @@
-using McProxy.Config;
-
 namespace McProxy.Model;
 
 /// <summary>

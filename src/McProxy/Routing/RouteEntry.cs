@@ -1,5 +1,4 @@
 using System.Net;
-using McProxy.Config;
 using McProxy.Model;
 using McProxy.Net;
 

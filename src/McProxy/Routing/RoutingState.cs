@@ -1,4 +1,3 @@
-using McProxy.Config;
 using McProxy.Metrics;
 using McProxy.Model;
 using McProxy.Net;

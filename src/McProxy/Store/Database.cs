@@ -1,3 +1,4 @@
+using McProxy.Net;
 using Microsoft.Data.Sqlite;
 
 namespace McProxy.Store;

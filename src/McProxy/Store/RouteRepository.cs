@@ -1,4 +1,4 @@
-using McProxy.Config;
+using McProxy.Model;
 using Microsoft.Data.Sqlite;
 
 namespace McProxy.Store;

@@ -1,4 +1,5 @@
 using McProxy.Config;
+using McProxy.Model;
 using McProxy.Net;
 
 namespace McProxy.Tests.Config;

@@ -5,6 +5,7 @@ using McProxy.Http.Policies;
 using McProxy.Http.Tls;
 using McProxy.Metrics;
 using McProxy.Net;
+using McProxy.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 using McProxy.Config;
+using McProxy.Tls;
 
 namespace McProxy.Http.Tls;
 

@@ -1,4 +1,4 @@
-namespace McProxy;
+namespace McProxy.Net;
 
 /// <summary>
 /// Start-up refused because of what is on disk, which only an operator can resolve (a database from a newer

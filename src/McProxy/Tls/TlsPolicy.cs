@@ -1,7 +1,7 @@
 using System.Net.Security;
 using McProxy.Config;
 
-namespace McProxy.Http.Tls;
+namespace McProxy.Tls;
 
 /// <summary>
 /// The TLS terms every endpoint that terminates TLS offers ([tls], SPEC §3): the versions from <c>min_version</c>,
@@ -13,13 +13,13 @@ namespace McProxy.Http.Tls;
 /// TLS 1.3's suites are all AEAD with ephemeral key exchange, so TLS 1.3 alone needs no restriction. TLS 1.2 does.
 /// A <see cref="CipherSuitesPolicy"/> has a price on Linux: .NET's OpenSSL layer neither reuses an SSL_CTX nor
 /// resumes a session for a connection with a cipher policy (it keys its context cache by certificate and protocols
-/// only). So L7 routes restrict the shared context itself (<see cref="SharedTlsContexts"/>) and use the policy only
+/// only). So L7 routes restrict the shared context itself (<see cref="McProxy.Http.Tls.SharedTlsContexts"/>) and use the policy only
 /// where that is not possible; with <c>session_tickets = false</c> .NET shares no context anyway, and the policy
 /// applies.
 /// </remarks>
 internal static class TlsPolicy
 {
-    /// <summary>The TLS 1.2 suites offered; <see cref="SharedTlsContexts.Tls12CipherList"/> names the same in OpenSSL's terms.</summary>
+    /// <summary>The TLS 1.2 suites offered; <see cref="McProxy.Http.Tls.SharedTlsContexts.Tls12CipherList"/> names the same in OpenSSL's terms.</summary>
     private static readonly TlsCipherSuite[] Tls12Only =
     [
         TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -35,7 +35,7 @@ internal static class TlsPolicy
 
     /// <summary>
     /// Sets versions, resumption and suites on <paramref name="options"/>. <paramref name="tls12SuitesOnContext"/>:
-    /// the connection's shared OpenSSL context already offers only the TLS 1.2 suites (<see cref="SharedTlsContexts"/>).
+    /// the connection's shared OpenSSL context already offers only the TLS 1.2 suites (<see cref="McProxy.Http.Tls.SharedTlsContexts"/>).
     /// </summary>
     public static void Apply(SslServerAuthenticationOptions options, TlsConfig config, bool tls12SuitesOnContext = false)
     {

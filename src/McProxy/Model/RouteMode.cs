@@ -1,4 +1,4 @@
-namespace McProxy.Config;
+namespace McProxy.Model;
 
 internal enum RouteMode
 {
