@@ -17,10 +17,11 @@
 #   BENCH_RUNS [3]           runs per proxy and scenario; the table shows the median
 #   BENCH_WORKERS [1]        worker threads/processes per proxy: 1 or 2
 #   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle
-#                            l7_idle_h2]
+#                            l7_idle_h2 l7_slowread]
 #   BENCH_PROXIES            [mc-proxy haproxy nginx]
 #   BENCH_DIRECT [1]         also drive the backends with no proxy in between, as the ceiling of this machine
 #   BENCH_IDLE_CONNECTIONS [5000] (L4 relayed and L7 TLS connections alike),
+#   BENCH_SLOW_READERS [1000] HTTP/1.1 clients downloading a 1 GiB response and reading nothing (L7 slow read)
 #   BENCH_LATENCY_RATE [2000] requests/s over 10 connections
 #   BENCH_NICE [-20]         nice level of everything the benchmark runs: on a machine shared with builds, the
 #                            proxies and tools would otherwise get a small, varying share of their CPUs, and a
@@ -36,10 +37,11 @@ duration=${BENCH_DURATION:-$([[ $quick == 1 ]] && echo 2 || echo 5)}
 runs=${BENCH_RUNS:-$([[ $quick == 1 ]] && echo 1 || echo 3)}
 workers=${BENCH_WORKERS:-1}
 # The idle scenarios restart each proxy (a fresh process per memory figure), so they run last, after the warm ones.
-scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle l7_idle_h2}
+scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle l7_idle_h2 l7_slowread}
 proxies=(${BENCH_PROXIES:-mc-proxy haproxy nginx})
 direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
+slow_readers=${BENCH_SLOW_READERS:-$([[ $quick == 1 ]] && echo 200 || echo 1000)}
 latency_rate=${BENCH_LATENCY_RATE:-2000}
 nice_level=${BENCH_NICE:--20}
 warmup=${BENCH_WARMUP:-$([[ $quick == 1 ]] && echo 1 || echo 20)}
@@ -238,7 +240,10 @@ http {
 }
 CONF
 
-# The L7 origin: a small fixed body over HTTP/1.1 keep-alive; the same for every proxy.
+# The L7 origin: a small fixed body over HTTP/1.1 keep-alive; the same for every proxy. /large is 1 GiB (a sparse
+# file: no disk) for the slow readers.
+mkdir -p "$work/origin/www"
+truncate -s 1G "$work/origin/www/large"
 cat > "$work/origin/nginx.conf" <<CONF
 worker_processes 1;
 pid $PWD/$work/origin/nginx.pid;
@@ -254,6 +259,10 @@ http {
     location / {
       default_type text/plain;
       return 200 "hello from the bench origin\n";
+    }
+    location = /large {
+      root $PWD/$work/origin/www;
+      default_type application/octet-stream;
     }
   }
 }
@@ -358,6 +367,8 @@ run_one() {
     # TLS terminated by the proxy, one request answered (HTTP/1.1) or one stream (HTTP/2), then silence.
     l7_idle) tool "$loadgen" l7idle --target "127.0.0.1:$l7" --sni l7.bench --ca "$work/l7.pem" --http 1.1 --count "$idle_connections" --steps 5 --pids "${measured[$proxy]}" ;;
     l7_idle_h2) tool "$loadgen" l7idle --target "127.0.0.1:$l7" --sni l7.bench --ca "$work/l7.pem" --http 2 --count "$idle_connections" --steps 5 --pids "${measured[$proxy]}" ;;
+    # HTTP/1.1 downloads of /large by clients with a 4 KiB receive buffer that read nothing once it has begun.
+    l7_slowread) tool "$loadgen" l7slowread --target "127.0.0.1:$l7" --sni l7.bench --ca "$work/l7.pem" --path /large --count "$slow_readers" --steps 5 --pids "${measured[$proxy]}" ;;
     l7_h1) with_cpu "$proxy" l7_wrk "$l7" ;;
     # Connection: close makes wrk open a new connection, with a full handshake, for every request.
     l7_handshake) with_cpu "$proxy" l7_wrk "$l7" -H "Connection: close" ;;
@@ -421,7 +432,7 @@ for scenario in $scenarios; do
   for run in $(seq "$runs"); do
     for i in "${!order[@]}"; do
       proxy=${order[$(((i + run - 1) % ${#order[@]}))]}
-      if [[ $scenario == *_idle* ]]; then
+      if [[ $scenario == *_idle* || $scenario == *_slowread ]]; then
         # A fresh process, as after a deploy: memory that a warm process freed earlier would hide the cost.
         stop_proxy "$proxy"
         start_proxy "$proxy" >/dev/null
@@ -449,7 +460,7 @@ settings="$workers worker per proxy (CPU $proxy_cpus; load generators and backen
 preamble=$(cat <<TEXT
 Machine: $machine. Shared and noisy (other builds run beside it): compare ratios within this run only.
 Versions: $versions.
-Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections (L4), or TLS connections terminated by the proxy after one HTTP/1.1 request or one HTTP/2 stream (L7), on a freshly started proxy. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
+Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections (L4), or TLS connections terminated by the proxy after one HTTP/1.1 request or one HTTP/2 stream (L7), on a freshly started proxy. Slow readers: RSS slope over $slow_readers HTTP/1.1 downloads of a 1 GiB body whose clients (4 KiB receive buffer) read nothing, on a freshly started proxy. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
 Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; none splices.
 TEXT
 )

@@ -12,6 +12,7 @@ if (args.Length == 0)
           latency  --target H:P --sni NAME [--rate 2000] [--connections 10] [--size 64] [--duration 5]
           idle     --target H:P --sni NAME --pids P,P [--count 5000] [--steps 5]
           l7idle   --target H:P --sni HOST --ca CERT.pem --pids P,P [--http 1.1|2] [--count 5000] [--steps 5] [--hold SECONDS]
+          l7slowread --target H:P --sni HOST --ca CERT.pem --pids P,P [--path /large] [--count 1000] [--steps 5] [--hold SECONDS]
           report   --raw FILE --out FILE.md --plot FILE.dat [--readme README.md] [--machine TEXT]
         """);
     return 2;
@@ -35,6 +36,7 @@ try
         "latency" => await Latency.RunAsync(options),
         "idle" => await IdleMemory.RunAsync(options),
         "l7idle" => await L7IdleMemory.RunAsync(options),
+        "l7slowread" => await L7SlowReadMemory.RunAsync(options),
         "report" => Report.Run(options),
         _ => throw new ArgumentException($"unknown verb {args[0]}"),
     };

@@ -25,6 +25,8 @@ internal static class Report
         // Issue 13's ~32 KiB per idle L7 connection, against the ~15.5 KiB HAProxy measures here.
         new("l7_idle", "bytes_per_conn", "Memory per idle L7 connection (TLS, after an HTTP/1.1 request)", "bytes", HigherIsBetter: false, Target: 2.0),
         new("l7_idle_h2", "bytes_per_conn", "Memory per idle L7 connection (TLS, HTTP/2 after one stream)", "bytes", HigherIsBetter: false, Target: null),
+        // Issue 13's slow readers: tens of KiB each is the aim (HAProxy holds a few KiB).
+        new("l7_slowread", "bytes_per_conn", "Memory per L7 slow reader (HTTP/1.1 download, client reads nothing)", "bytes", HigherIsBetter: false, Target: null),
         new("l4_bulk8", "cpu_s_per_gb", "CPU per GB relayed (8 streams)", "CPU s/GB", HigherIsBetter: false, Target: null),
         new("l7_h1", "req_per_s", "L7 HTTP/1.1 keep-alive requests/s", "req/s", HigherIsBetter: true, Target: 0.8),
         new("l7_h1", "cpu_us_per_req", "L7 HTTP/1.1 proxy CPU per request", "µs", HigherIsBetter: false, Target: null),

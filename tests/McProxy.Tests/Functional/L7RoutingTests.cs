@@ -208,6 +208,69 @@ public sealed class L7RoutingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
     }
 
+    /// <summary>
+    /// A download that lasts several idle_timeouts while its bytes keep coming (a stream, a slow large file) is
+    /// not cut: the response copy's activity timer restarts with every chunk, over HTTP/1.1 and h2c backends and
+    /// HTTP/1.1 and HTTP/2 clients, and the whole body arrives.
+    /// </summary>
+    [Theory]
+    [InlineData(BackendMode.Http1, "1.1")]
+    [InlineData(BackendMode.Http1, "2.0")]
+    [InlineData(BackendMode.H2c, "1.1")]
+    [InlineData(BackendMode.H2c, "2.0")]
+    public async Task StreamingDownload_LongerThanIdleTimeout_ArrivesWhole(BackendMode mode, string clientVersion)
+    {
+        const int Pieces = 12;
+        await using var backend = await HttpTestBackend.StartAsync(mode, configure: app => app.Map("/drip", async context =>
+        {
+            for (var i = 0; i < Pieces; i++)
+            {
+                await context.Response.WriteAsync($"piece {i}\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(250, context.RequestAborted);
+            }
+        }));
+        await using var proxy = await TestProxy.StartAsync(Config(backend, "[proxy]\nidle_timeout = \"1s\""), _directory);
+        using var client = L7TestClient.Create(proxy.EndPoint(), _certs, Version.Parse(clientVersion));
+
+        using var response = await client.GetAsync(L7TestClient.Url(Hostname, proxy.EndPoint(), "/drip"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(string.Concat(Enumerable.Range(0, Pieces).Select(i => $"piece {i}\n")), body);
+        var line = await proxy.Log.WaitForAsync(e => e.Category == "McProxy.Access" && e.Get("Path") == "/drip");
+        Assert.Equal("ok", line.Get("Outcome"));
+    }
+
+    /// <summary>
+    /// A backend that breaks its connection in the middle of a body: the client does not get a complete-looking
+    /// response (HTTP/1.1: the connection is aborted; HTTP/2: the stream is reset), and the access line blames the
+    /// backend.
+    /// </summary>
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task BackendBreaksMidBody_ClientSeesTruncation_LoggedBackendError(string clientVersion)
+    {
+        await using var backend = await HttpTestBackend.StartAsync(BackendMode.Http1, configure: app => app.Map("/cut", async context =>
+        {
+            context.Response.ContentLength = 1024 * 1024;
+            await context.Response.Body.WriteAsync(HttpTestBackend.Pattern(64 * 1024), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            context.Abort();
+        }));
+        await using var proxy = await TestProxy.StartAsync(Config(backend), _directory);
+        using var client = L7TestClient.Create(proxy.EndPoint(), _certs, Version.Parse(clientVersion));
+
+        using var response = await client.GetAsync(L7TestClient.Url(Hostname, proxy.EndPoint(), "/cut"), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync());
+
+        var line = await proxy.Log.WaitForAsync(e => e.Category == "McProxy.Access" && e.Get("Path") == "/cut");
+        Assert.Equal("backend_error", line.Get("Outcome"));
+        Assert.Contains("ResponseBodyDestination", line.Get("Detail"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CertificateReplacedOnDisk_FirstHandshakeAfterTheWatchersTick_PresentsNewOneWithoutRestart()
     {

@@ -27,6 +27,9 @@ public sealed class L7SendPathTests(ITestOutputHelper output) : IAsyncLifetime
     private const long Huge = 200L * 1024 * 1024;
     private const int MiB = 1024 * 1024;
 
+    /// <summary>What every streamed response repeats: one array for all, so that 200 streams do not add their own.</summary>
+    private static readonly byte[] Chunk = HttpTestBackend.Pattern(64 * 1024);
+
     private readonly TestCertificates _certs = new();
     private readonly ConcurrentQueue<BackendStream> _streams = new();
     private string _directory = null!;
@@ -78,7 +81,7 @@ public sealed class L7SendPathTests(ITestOutputHelper output) : IAsyncLifetime
         _streams.Enqueue(stream);
         var remaining = long.Parse(context.Request.Query["bytes"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
         context.Response.ContentLength = remaining;
-        var chunk = HttpTestBackend.Pattern(64 * 1024);
+        var chunk = Chunk;
         try
         {
             while (remaining > 0 && !context.RequestAborted.IsCancellationRequested)
@@ -225,7 +228,11 @@ public sealed class L7SendPathTests(ITestOutputHelper output) : IAsyncLifetime
             // What a backend gets ahead is mostly the kernel's socket buffers on loopback (autotuned to several MiB
             // each way); without back-pressure it would be the whole 200 MiB.
             Assert.True(largest < 32 * MiB, $"one backend response got {largest} bytes ahead of a client reading nothing");
-            Assert.True(growth < 128 * MiB, $"the managed heap grew by {growth} bytes for {Clients} slow readers ({growth / Clients} each)");
+            // Measured alone: 202 KB per slow reader, backend and test clients included (of the proxy's part, its
+            // response copy holds 16 KiB, its send pipe 32 KiB and a TLS record). With YARP's copy (a 64 KiB buffer
+            // held while the write waits) and a 64 KiB send pipe it was 360 KB, 64 KB of which the test's own
+            // per-stream array then.
+            Assert.True(growth < 56 * MiB, $"the managed heap grew by {growth} bytes for {Clients} slow readers ({growth / Clients} each)");
             Assert.All(_streams, s => Assert.False(s.Ended.Task.IsCompleted));
             foreach (var stream in _streams)
             {

@@ -19,6 +19,11 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
 {
     private readonly ConcurrentDictionary<BackendKind, HttpMessageInvoker> _clients = new();
 
+    private HttpTransformer? _transformer;
+
+    /// <summary>How every L7 request and its response are copied: one for all routes, as it holds no route state.</summary>
+    public HttpTransformer Transformer => _transformer ??= new ForwardedHeadersTransformer(new ResponseBodyCopier(activityTimeout, logger));
+
     /// <summary>How requests of <paramref name="route"/> reach its backend.</summary>
     public Backend For(RouteSettings route)
     {

@@ -9,22 +9,17 @@ namespace McProxy.Http.Forwarding;
 /// <c>X-Real-IP</c> and <c>Forwarded</c> are removed; <c>X-Forwarded-For</c> and <c>X-Real-IP</c> are the real
 /// client address (the PROXY header's source when there is one), <c>X-Forwarded-Proto</c> is https. Nothing is
 /// appended to a client's list: this proxy is the edge that the backend trusts, so the list starts here. The
-/// original Host (the name the client asked for) is kept, as the backend's virtual hosting needs it.
+/// original Host (the name the client asked for) is kept, as the backend's virtual hosting needs it. The response
+/// body of a request without one is copied by <see cref="ResponseBodyCopier"/>, not by YARP.
 /// </summary>
-internal sealed class ForwardedHeadersTransformer : HttpTransformer
+internal sealed class ForwardedHeadersTransformer(ResponseBodyCopier bodyCopier) : HttpTransformer
 {
-    public static readonly ForwardedHeadersTransformer Instance = new();
-
     private const string XForwardedFor = "X-Forwarded-For";
     private const string XForwardedProto = "X-Forwarded-Proto";
     private const string XForwardedHost = "X-Forwarded-Host";
     private const string XRealIp = "X-Real-IP";
     private const string Forwarded = "Forwarded";
     private const string HostHeader = "Host";
-
-    private ForwardedHeadersTransformer()
-    {
-    }
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -46,5 +41,23 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
         {
             headers.TryAddWithoutValidation(HostHeader, host);
         }
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        // Without a response (YARP's own error answers), the base copies nothing and says so.
+        if (!await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken) || proxyResponse is null)
+        {
+            return false;
+        }
+
+        if (!ResponseBodyCopier.Applies(httpContext, proxyResponse))
+        {
+            return true;
+        }
+
+        // Status and headers are set; the body and trailers are copied here, and YARP copies nothing more.
+        await bodyCopier.CopyAsync(httpContext, proxyResponse, this);
+        return false;
     }
 }

@@ -5,7 +5,8 @@ namespace McProxy.Http.Forwarding;
 
 /// <summary>
 /// The last step of the L7 pipeline: YARP's <see cref="IHttpForwarder"/> sends the request to the route's backend
-/// and streams the response back (bodies, upgrades, gRPC trailers). On failure YARP answers: backend refused or
+/// and streams the response back (bodies, upgrades, gRPC trailers); the response body of a request without one is
+/// copied by <see cref="ResponseBodyCopier"/>, which holds less for a client that does not read. On failure YARP answers: backend refused or
 /// unreachable 502, no response within the activity timeout 504; the error is in the access-log line. A connect
 /// that times out is a backend that cannot be reached, so it answers 502 as a refused one does (YARP says 504).
 /// </summary>
@@ -16,7 +17,7 @@ internal sealed class L7Forwarder(IHttpForwarder forwarder, BackendClients clien
         var route = (L7RouteFeature)context.Features.GetRequiredFeature<IL7RouteFeature>();
         // Once per connection: its route is fixed for its lifetime, however the table changes.
         var backend = route.Backend ??= clients.For(route.Route.Route);
-        var error = await forwarder.SendAsync(context, backend.DestinationPrefix, backend.Client, backend.Config, ForwardedHeadersTransformer.Instance);
+        var error = await forwarder.SendAsync(context, backend.DestinationPrefix, backend.Client, backend.Config, clients.Transformer);
         if (error == ForwarderError.RequestTimedOut && !context.Response.HasStarted && IsConnectTimeout(context))
         {
             context.Response.StatusCode = StatusCodes.Status502BadGateway;

@@ -24,8 +24,12 @@ namespace McProxy.Http.Hosting;
 /// </summary>
 internal sealed class ClientSender
 {
-    /// <summary>Kestrel's own transport limit: past this much unsent output, Kestrel's flushes wait.</summary>
-    private const long PauseWriterThreshold = 64 * 1024;
+    /// <summary>
+    /// Past this much unsent output, Kestrel's flushes wait. Half of Kestrel's own transport limit (64 KiB): a client
+    /// that stops reading holds this plus one TLS record here, and two records' worth still keeps a send going
+    /// while the next record is encrypted.
+    /// </summary>
+    private const long PauseWriterThreshold = 32 * 1024;
 
     /// <summary>
     /// How long a closing connection waits for the client to take its last bytes: a client that takes nothing for
