@@ -4,6 +4,7 @@ using McProxy.Tests.TestInfrastructure;
 namespace McProxy.Tests.Config;
 
 /// <summary>The [log] section (SPEC §3): level and format, every bad value refused naming its key and what is allowed.</summary>
+[UnitTest]
 public sealed class LogConfigTests
 {
     private static ProxyConfig Parse(string log) => ConfigLoader.Parse(ConfigTexts.OneListener + "\n[log]\n" + log, "test.toml", "/etc/mc");

@@ -9,6 +9,7 @@ namespace McProxy.Tests.Http;
 /// Route certificates are read by the file watcher's tick, as a (cert, key) pair, and handshakes only read what it
 /// loaded: a file replaced on disk is served after the next tick and not before.
 /// </summary>
+[UnitTest]
 public sealed class CertificateStoreTests : IDisposable
 {
     private const string Hostname = "store.example.test";

@@ -7,6 +7,7 @@ namespace McProxy.Tests.Logging;
 /// <c>[log] format = "json"</c>: one object a line with the fields log queries key on (Timestamp, EventId, LogLevel,
 /// Category, Message, Exception, State), the message written once.
 /// </summary>
+[UnitTest]
 public sealed class JsonLineFormatterTests
 {
     private static string Write(List<KeyValuePair<string, object?>> state, string category = "McProxy.Access", LogLevel level = LogLevel.Information, int eventId = 1, Exception? exception = null) =>

@@ -6,6 +6,7 @@ namespace McProxy.Tests.Logging;
 /// <c>[log] format = "text"</c>: one short line per event, access lines readable at a glance, nothing a client sends
 /// able to start a line of its own, and exceptions as type and message (their stack trace at debug, indented).
 /// </summary>
+[UnitTest]
 public sealed class TextLineFormatterTests
 {
     private static readonly Action<ILogger, string, string, Exception?> Listening =

@@ -3,6 +3,7 @@ using McProxy.Tests.TestInfrastructure;
 
 namespace McProxy.Tests.Net;
 
+[UnitTest]
 public sealed class FileWatcherTests : IDisposable
 {
     private readonly TestLog _log = new();

@@ -11,6 +11,7 @@ namespace McProxy.Tests.Routing;
 /// (the database and memory agree after each), swaps a listener's routes and policies as one snapshot, and hands
 /// firewall rule changes to the firewall.
 /// </summary>
+[UnitTest]
 public sealed class RoutingStateTests : IDisposable
 {
     private const string Listener = "127.0.0.1:8443";
