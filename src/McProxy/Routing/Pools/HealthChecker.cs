@@ -51,7 +51,9 @@ internal sealed partial class HealthChecker : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
             if (_loop.IsCompleted)
             {
-                _loop = RunAsync(_stop.Token);
+                // On a pool thread: the first round runs at once and must not run under this lock or on the caller.
+                var stop = _stop.Token;
+                _loop = Task.Run(() => RunAsync(stop), CancellationToken.None);
             }
         }
     }

@@ -204,6 +204,30 @@ public sealed class HealthCheckerTests
         }
     }
 
+    [Fact]
+    public async Task LogTransition_DownIsAWarningUpIsInformation_EachOneLine()
+    {
+        var log = new TestLog();
+        using var factory = log.CreateFactory();
+        await using var checker = new HealthChecker(Fast, factory.CreateLogger("McProxy.Routing.Pools.HealthChecker"));
+        var member = new PoolMember(new HostPort("10.0.0.1", 80), new HealthPolicy(2, 3, Fast.Interval), checker.LogTransition);
+
+        for (var i = 0; i < 4; i++)
+        {
+            member.RecordCheck(false, "connection refused");
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            member.RecordCheck(true, "connected");
+        }
+
+        Assert.Collection(
+            log.Entries,
+            down => Assert.Equal((700, LogLevel.Warning, "backend 10.0.0.1:80 down after 3 failed checks: connection refused"), (down.EventId, down.Level, down.Message)),
+            up => Assert.Equal((701, LogLevel.Information, "backend 10.0.0.1:80 up after 2 passed checks: connected"), (up.EventId, up.Level, up.Message)));
+    }
+
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/> and accepts and closes every connection.</summary>
     private static TcpListener StartListener(int port)
     {
