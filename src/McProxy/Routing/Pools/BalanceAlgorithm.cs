@@ -1,0 +1,14 @@
+namespace McProxy.Routing.Pools;
+
+/// <summary>How a <see cref="BackendPool"/> chooses among its usable members (a route's <c>balance</c>).</summary>
+internal enum BalanceAlgorithm
+{
+    /// <summary>The member with the fewest active connections; ties go round robin so equal idle members share load.</summary>
+    LeastConnections,
+
+    /// <summary>Each usable member in turn.</summary>
+    RoundRobin,
+
+    /// <summary>The first usable member in configured order: active/standby.</summary>
+    First,
+}
