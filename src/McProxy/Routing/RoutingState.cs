@@ -65,7 +65,7 @@ internal sealed class RoutingState : IDisposable
 
             var routes = routesByListener[listener.Id];
             var snapshot = new ListenerSnapshot(
-                new RouteTable(routes.Select(r => new RouteEntry(r.ToRoute())), listener.DefaultRoute),
+                new RouteTable(routes.Select(r => new RouteEntry(r.Route)), listener.DefaultRoute),
                 L7PolicyTable.Create(routes.Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id].Select(p => p.ToPolicy())))));
             listeners.Add((new ListenerState(listener.ToSettings(), endPoint, snapshot, metrics.ForListener(listener.Addr)), listener.Id));
         }

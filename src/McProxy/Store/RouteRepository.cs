@@ -60,22 +60,20 @@ internal sealed class RouteRepository(Database database)
             """,
             transaction)
             .With("$l", route.ListenerId)
-            .With("$h", route.Hostname)
-            .With("$b", route.Backend)
-            .With("$m", route.Mode == RouteMode.L7 ? "l7" : "l4")
-            .With("$tc", route.TlsCert)
-            .With("$tk", route.TlsKey)
-            .With("$bt", route.BackendTls)
-            .With("$bca", route.BackendCa)
-            .With("$h2c", route.BackendH2c)
-            .With("$spp", route.SendProxyProtocol);
+            .With("$h", route.Route.Hostname)
+            .With("$b", route.Route.Backend)
+            .With("$m", route.Route.Mode == RouteMode.L7 ? "l7" : "l4")
+            .With("$tc", route.Route.TlsCert)
+            .With("$tk", route.Route.TlsKey)
+            .With("$bt", route.Route.BackendTls)
+            .With("$bca", route.Route.BackendCa)
+            .With("$h2c", route.Route.BackendH2c)
+            .With("$spp", route.Route.SendProxyProtocol);
         return (long)command.ExecuteScalar()!;
     }
 
-    private static StoredRoute Map(SqliteDataReader reader) => new()
+    private static StoredRoute Map(SqliteDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), new RouteSettings
     {
-        Id = reader.GetInt64(0),
-        ListenerId = reader.GetInt64(1),
         Hostname = reader.GetString(2),
         Backend = reader.GetString(3),
         Mode = reader.GetString(4) == "l7" ? RouteMode.L7 : RouteMode.L4,
@@ -85,5 +83,5 @@ internal sealed class RouteRepository(Database database)
         BackendCa = reader.GetString(8),
         BackendH2c = reader.GetBoolean(9),
         SendProxyProtocol = reader.GetBoolean(10),
-    };
+    });
 }

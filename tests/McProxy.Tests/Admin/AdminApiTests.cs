@@ -75,7 +75,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         await _env.Client.AddRouteAsync(AdminEnvironment.Listener, new Route { Hostname = AdminEnvironment.L4Host, Backend = _env.Two.Address });
 
         var routes = _env.Store.Routes.List().Where(r => r.Hostname == AdminEnvironment.L4Host).ToList();
-        Assert.Equal(_env.Two.Address, Assert.Single(routes).Backend);
+        Assert.Equal(_env.Two.Address, Assert.Single(routes).Route.Backend);
         await using var client = await TlsTestClient.ConnectAsync(_env.Proxy.EndPoint(), AdminEnvironment.L4Host, _env.Certs);
         Assert.StartsWith("hello from two", await client.ReadUntilAsync("\n"), StringComparison.Ordinal);
     }

@@ -97,7 +97,7 @@ public sealed class FileCheckTests : IDisposable
 
         await env.Client.AddRouteAsync(AdminEnvironment.Listener, new Route { Hostname = "good.example.test", Backend = "127.0.0.1:1", Mode = "l7", TlsCert = env.L7Cert, TlsKey = env.L7Key, BackendTls = true, BackendCa = ca });
 
-        Assert.Contains(env.Store.Routes.List(), r => r.Hostname == "good.example.test" && r.BackendCa == ca);
+        Assert.Contains(env.Store.Routes.List(), r => r.Hostname == "good.example.test" && r.Route.BackendCa == ca);
     }
 
     [Fact]

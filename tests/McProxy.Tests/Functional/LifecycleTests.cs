@@ -105,7 +105,7 @@ public sealed class LifecycleTests : IDisposable
         {
             await AssertRoutedToAsync(proxy, "app.example.test", "first");
             Assert.Contains(proxy.Log.Entries, e => e.EventId == 102);
-            Assert.Equal(first.Address, Assert.Single(proxy.Server.Store.Routes.List()).Backend);
+            Assert.Equal(first.Address, Assert.Single(proxy.Server.Store.Routes.List()).Route.Backend);
         }
     }
 

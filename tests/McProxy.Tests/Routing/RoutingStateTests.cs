@@ -110,7 +110,7 @@ public sealed class RoutingStateTests : IDisposable
         Assert.Same(snapshot, Live.Snapshot);
         Assert.Equal("127.0.0.1:9100", snapshot.FindRoute("web.example.net")!.Route.Backend);
         Assert.Single(snapshot.Policies.For("web.example.net"));
-        Assert.Equal("127.0.0.1:9100", _store.Routes.List().Single(r => r.Hostname == "web.example.net").Backend);
+        Assert.Equal("127.0.0.1:9100", _store.Routes.List().Single(r => r.Hostname == "web.example.net").Route.Backend);
         Assert.Single(_store.L7Policies.List());
     }
 
@@ -130,7 +130,7 @@ public sealed class RoutingStateTests : IDisposable
         Assert.Equal((RoutingError.AlreadyExists, "policy"), (duplicate.Error, duplicate.Field));
         Assert.Equal((RoutingError.NotFound, "rule"), (missing.Error, missing.Field));
         Assert.Same(before, Live.Snapshot);
-        Assert.Equal(RouteMode.L7, _store.Routes.List().Single(r => r.Hostname == "web.example.net").Mode);
+        Assert.Equal(RouteMode.L7, _store.Routes.List().Single(r => r.Hostname == "web.example.net").Route.Mode);
         Assert.Single(_store.L7Policies.List());
         Assert.Single(_firewallChanges);
     }

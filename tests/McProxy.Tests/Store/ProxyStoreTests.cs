@@ -1,4 +1,5 @@
 using McProxy.Config;
+using McProxy.Model;
 using McProxy.Store;
 using Microsoft.Data.Sqlite;
 
@@ -67,7 +68,7 @@ public sealed class ProxyStoreTests : IDisposable
         var listener = Assert.Single(store.Listeners.List());
         Assert.Equal("a.example.net", listener.DefaultRoute);
         var route = Assert.Single(store.Routes.List(listener.Id));
-        Assert.True(route.SendProxyProtocol);
+        Assert.True(route.Route.SendProxyProtocol);
         Assert.Equal(["cidr:198.51.100.0/24", "ip:192.0.2.1"], store.FirewallRules.List().Select(r => $"{r.Type}:{r.Value}").Order(StringComparer.Ordinal));
     }
 
@@ -89,12 +90,12 @@ public sealed class ProxyStoreTests : IDisposable
         var listenerId = store.Listeners.List()[0].Id;
         var firstId = store.Routes.GetRouteId(listenerId, "a.example.net");
 
-        var updated = await store.Routes.UpsertAsync(new StoredRoute { ListenerId = listenerId, Hostname = "a.example.net", Backend = "127.0.0.1:9999" });
-        var added = await store.Routes.UpsertAsync(new StoredRoute { ListenerId = listenerId, Hostname = "*.b.example.net", Backend = "127.0.0.1:9001" });
+        var updated = await store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "a.example.net", Backend = "127.0.0.1:9999" }, listenerId));
+        var added = await store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "*.b.example.net", Backend = "127.0.0.1:9001" }, listenerId));
 
         Assert.Equal(firstId, updated.Id);
         Assert.Equal(firstId, store.Routes.GetRouteId(listenerId, "a.example.net"));
-        Assert.Equal(["*.b.example.net:127.0.0.1:9001", "a.example.net:127.0.0.1:9999"], store.Routes.List(listenerId).Select(r => $"{r.Hostname}:{r.Backend}").Order(StringComparer.Ordinal));
+        Assert.Equal(["*.b.example.net:127.0.0.1:9001", "a.example.net:127.0.0.1:9999"], store.Routes.List(listenerId).Select(r => $"{r.Hostname}:{r.Route.Backend}").Order(StringComparer.Ordinal));
         Assert.NotEqual(firstId, added.Id);
 
         Assert.True(await store.Routes.DeleteAsync(listenerId, "*.b.example.net"));
