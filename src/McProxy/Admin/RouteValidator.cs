@@ -1,4 +1,3 @@
-using McProxy.Config;
 using McProxy.Model;
 using McProxy.Net;
 using RouteMessage = McProxy.Client.V1.Route;
@@ -43,7 +42,7 @@ internal static class RouteValidator
         }
 
         ThrowFirst(RouteRules.CheckFiles(draft));
-        return RouteConfig.FromDraft(draft, []).ToRoute();
+        return RouteSettings.FromDraft(draft);
     }
 
     private static void ThrowFirst(List<RuleError> errors)

@@ -1,3 +1,5 @@
+using McProxy.Net;
+
 namespace McProxy.Model;
 
 /// <summary>
@@ -24,4 +26,21 @@ internal sealed record RouteSettings
     public bool BackendH2c { get; init; }
 
     public bool SendProxyProtocol { get; init; }
+
+    /// <summary>
+    /// The route a draft gives once <see cref="RouteRules.Check"/> has passed it (hostname normalised, mode parsed): the
+    /// one conversion the config reader and the admin API both use.
+    /// </summary>
+    public static RouteSettings FromDraft(RouteDraft draft) => new()
+    {
+        Hostname = Hostnames.Normalize(draft.Hostname),
+        Backend = draft.Backend,
+        Mode = RouteRules.ParseMode(draft.Mode) ?? RouteMode.L4,
+        TlsCert = draft.TlsCert,
+        TlsKey = draft.TlsKey,
+        BackendTls = draft.BackendTls,
+        BackendCa = draft.BackendCa,
+        BackendH2c = draft.BackendH2c,
+        SendProxyProtocol = draft.SendProxyProtocol,
+    };
 }

@@ -23,7 +23,7 @@ internal static class Seeder
                     0, listener.Addr, listener.ProxyProtocol, listener.TrustedProxies, listener.DefaultRoute, listener.MaxConnections));
                 foreach (var route in listener.Routes)
                 {
-                    var routeId = RouteRepository.Upsert(connection, transaction, StoredRoute.From(route.ToRoute(), listenerId));
+                    var routeId = RouteRepository.Upsert(connection, transaction, StoredRoute.From(route.Route, listenerId));
                     foreach (var policy in route.L7Policies)
                     {
                         L7PolicyRepository.Insert(connection, transaction, routeId, policy.Type, policy.Value);

@@ -35,7 +35,7 @@ public sealed class ConfigLoaderTests
         Assert.Null(config.Metrics);
         Assert.Equal(0, config.Firewall.RateLimit);
         var route = Assert.Single(Assert.Single(config.Listeners).Routes);
-        Assert.Equal(RouteMode.L4, route.Mode);
+        Assert.Equal(RouteMode.L4, route.Route.Mode);
     }
 
     [Fact]

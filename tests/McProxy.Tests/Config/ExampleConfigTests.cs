@@ -31,7 +31,7 @@ public sealed class ExampleConfigTests : IDisposable
         var listener = Assert.Single(config.Listeners);
         Assert.Equal(":443", listener.Addr);
         var route = Assert.Single(listener.Routes);
-        Assert.Equal(RouteMode.L4, route.Mode);
+        Assert.Equal(RouteMode.L4, route.Route.Mode);
         Assert.Equal("unix:/srv/mc-proxy/mc-proxy.sock", config.Grpc?.Addr);
         Assert.Equal(20, config.Firewall.RateLimit);
         Assert.Equal(TimeSpan.FromSeconds(10), config.Proxy.HelloTimeout);
@@ -60,10 +60,10 @@ public sealed class ExampleConfigTests : IDisposable
 
         var listener = Assert.Single(config.Listeners);
         Assert.Equal("git.example.net", listener.DefaultRoute);
-        var l7 = Assert.Single(listener.Routes, r => r.Mode == RouteMode.L7);
+        var l7 = Assert.Single(listener.Routes, r => r.Route.Mode == RouteMode.L7);
         Assert.Equal("metacrypt.example.net", l7.Hostname);
-        Assert.True(l7.BackendTls);
-        Assert.Equal(Path.Combine(_dir, "certs/backend-ca.pem"), l7.BackendCa);
+        Assert.True(l7.Route.BackendTls);
+        Assert.Equal(Path.Combine(_dir, "certs/backend-ca.pem"), l7.Route.BackendCa);
         Assert.Equal(["block_user_agent", "require_header"], l7.L7Policies.Select(p => p.Type));
         Assert.Equal(Path.Combine(_dir, "certs/admin-ca.pem"), config.Grpc?.ClientCa);
         Assert.Equal(Path.Combine(_dir, "GeoLite2-Country.mmdb"), config.Firewall.GeoIpDb);
