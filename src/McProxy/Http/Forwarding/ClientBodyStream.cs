@@ -55,7 +55,8 @@ internal sealed class ClientBodyStream(PipeReader reader) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+    // Kestrel refuses synchronous body reads (AllowSynchronousIO is off), and YARP reads asynchronously.
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>
     /// Waits (until <paramref name="cancellationToken"/>) for a read given up by the caller, and puts back what it
@@ -63,20 +64,23 @@ internal sealed class ClientBodyStream(PipeReader reader) : Stream
     /// </summary>
     public async Task<bool> SettleAsync(CancellationToken cancellationToken)
     {
-        if (_pending is null)
+        var pending = _pending;
+        if (pending is null)
         {
             return true;
         }
 
         try
         {
-            var result = await _pending.WaitAsync(cancellationToken);
+            var result = await pending.WaitAsync(cancellationToken);
             _pending = null;
             _reader.AdvanceTo(result.Buffer.Start);
             return true;
         }
         catch (OperationCanceledException)
         {
+            // The connection is aborted; the read then fails, and its exception is observed here, not left unobserved.
+            _ = pending.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return false;
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or BadHttpRequestException)
