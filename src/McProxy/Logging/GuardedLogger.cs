@@ -1,6 +1,6 @@
 namespace McProxy.Logging;
 
-/// <summary>One category's logger behind <see cref="GuardedLoggerProvider"/>: demotes client faults, then lets the flood gate count.</summary>
+/// <summary>One category's logger behind <see cref="GuardedLoggerProvider"/>: demotes client faults and YARP's reports of a request body cut short after the backend answered, then lets the flood gate count.</summary>
 internal sealed class GuardedLogger(string category, ILogger inner, LogFloodGate gate, bool debugEnabled) : ILogger
 {
     /// <summary>
@@ -19,7 +19,8 @@ internal sealed class GuardedLogger(string category, ILogger inner, LogFloodGate
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         var demoted = false;
-        if (logLevel > LogLevel.Debug && ClientFaults.IsClientFault(category, eventId, exception))
+        if (logLevel > LogLevel.Debug
+            && (ClientFaults.IsClientFault(category, eventId, exception) || AnsweredForwards.IsAnsweredBodyError(category, eventId, state, exception)))
         {
             if (!debugEnabled)
             {

@@ -185,4 +185,29 @@ public sealed class GuardedLoggerTests : IDisposable
 
         Assert.Equal(LogLevel.Error, Assert.Single(_log.Entries).Level);
     }
+
+    /// <summary>
+    /// YARP's ForwardingError for a request body cut short: after the backend's answer was passed on (YARP reports the
+    /// copy's own exception) it is written at Debug; before any answer, when the client got 502 (YARP reports an
+    /// AggregateException of the copy's and the request's), it keeps its Warning, and so does any other error.
+    /// </summary>
+    [Theory]
+    [InlineData("RequestBodyDestination", false, LogLevel.Debug)]
+    [InlineData("RequestBodyClient", false, LogLevel.Debug)]
+    [InlineData("RequestBodyDestination", true, LogLevel.Warning)]
+    [InlineData("Request", false, LogLevel.Warning)]
+    [InlineData("ResponseBodyDestination", false, LogLevel.Warning)]
+    public void YarpRequestBodyError_AfterTheAnswer_WrittenAtDebug(string error, bool beforeAnswer, LogLevel expected)
+    {
+        using var provider = Provider(LogLevel.Debug);
+        var copy = new IOException("x", new SocketException((int)SocketError.ConnectionReset));
+        Exception exception = beforeAnswer ? new AggregateException(copy, new HttpRequestException("y")) : copy;
+
+        // YARP's fields as its LoggerMessage template names them.
+        IReadOnlyList<KeyValuePair<string, object?>> state = [new("error", error), new("message", "text")];
+        provider.CreateLogger("Yarp.ReverseProxy.Forwarder.HttpForwarder")
+            .Log(LogLevel.Warning, new EventId(48, "ForwardingError"), state, exception, static (_, _) => "fault");
+
+        Assert.Equal(expected, Assert.Single(_log.Entries).Level);
+    }
 }
