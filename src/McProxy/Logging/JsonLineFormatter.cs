@@ -109,29 +109,11 @@ internal sealed class JsonLineFormatter(TimeProvider time) : ConsoleFormatter(Fo
             case bool b:
                 writer.WriteBoolean(key, b);
                 break;
-            case int n:
-                writer.WriteNumber(key, n);
+            case sbyte or short or int or long:
+                writer.WriteNumber(key, Convert.ToInt64(value, CultureInfo.InvariantCulture));
                 break;
-            case long n:
-                writer.WriteNumber(key, n);
-                break;
-            case short n:
-                writer.WriteNumber(key, n);
-                break;
-            case byte n:
-                writer.WriteNumber(key, n);
-                break;
-            case sbyte n:
-                writer.WriteNumber(key, n);
-                break;
-            case ushort n:
-                writer.WriteNumber(key, n);
-                break;
-            case uint n:
-                writer.WriteNumber(key, n);
-                break;
-            case ulong n:
-                writer.WriteNumber(key, n);
+            case byte or ushort or uint or ulong:
+                writer.WriteNumber(key, Convert.ToUInt64(value, CultureInfo.InvariantCulture));
                 break;
             case double n when double.IsFinite(n):
                 writer.WriteNumber(key, n);
