@@ -7,12 +7,13 @@ using McProxy.Net;
 namespace McProxy.Http.Tls;
 
 /// <summary>
-/// The L7 routes' certificates, loaded from their PEM files and kept by (cert, key) path pair. A pair is loaded when
-/// it is first watched (<see cref="Watch"/>: at start for every L7 route, and for a route added later before it is committed; a pair no one
-/// watched is loaded at the first handshake that needs it) and the <see cref="FileWatcher"/> checks both files at each tick, as a pair, and reloads when either changed:
-/// a renewed certificate is served from the next handshake after that tick, without a restart and without touching
-/// open connections (they keep the context they were handed). A handshake reads the context from memory and never
-/// touches the file system. Files that cannot be read or parsed keep the last good certificate and are logged once.
+/// The L7 routes' certificates, loaded from their PEM files and kept by (cert, key) path pair. A pair is loaded when it
+/// is first watched (<see cref="Watch"/>: at start for every L7 route, and for a route added later before it is
+/// committed; a pair no one watched is loaded at the first handshake that needs it) and the <see cref="FileWatcher"/>
+/// checks both files at each tick, as a pair, and reloads when either changed: a renewed certificate is served from the
+/// next handshake after that tick, without a restart and without touching open connections (they keep the context they
+/// were handed). A handshake reads the context from memory and never touches the file system. Files that cannot be read
+/// or parsed keep the last good certificate and are logged once.
 /// </summary>
 internal sealed partial class CertificateStore(FileWatcher files, ILogger logger)
 {
