@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
+using McProxy.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -25,11 +26,6 @@ public sealed class UnitTestGuardTests
         typeof(Process),
         typeof(WebApplication), typeof(HostBuilder), typeof(HttpClient),
     ];
-
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => o.Value);
 
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
@@ -139,50 +135,7 @@ public sealed class UnitTestGuardTests
 
     /// <summary>Every method or constructor whose token appears in <paramref name="method"/>'s IL (calls, newobj, ldftn).</summary>
     private static IEnumerable<MethodBase> Callees(MethodBase method)
-    {
-        var il = method.GetMethodBody()?.GetILAsByteArray();
-        if (il is null)
-        {
-            yield break;
-        }
-
-        var typeArguments = method.DeclaringType is { IsGenericType: true } t ? t.GetGenericArguments() : null;
-        var methodArguments = method is MethodInfo { IsGenericMethod: true } m ? m.GetGenericArguments() : null;
-        for (var i = 0; i < il.Length;)
-        {
-            var value = il[i] == 0xFE ? (short)(0xFE00 | il[i + 1]) : il[i];
-            i += il[i] == 0xFE ? 2 : 1;
-            var opCode = OpCodesByValue[value];
-            if (opCode.OperandType == OperandType.InlineMethod)
-            {
-                var token = BitConverter.ToInt32(il, i);
-                MethodBase? callee = null;
-                try
-                {
-                    callee = method.Module.ResolveMethod(token, typeArguments, methodArguments);
-                }
-                catch (ArgumentException)
-                {
-                    // A member of a generic instantiation the context does not describe: no call this guard follows.
-                }
-
-                if (callee is not null)
-                {
-                    yield return callee;
-                }
-            }
-
-            i += opCode.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + (4 * BitConverter.ToInt32(il, i)),
-                _ => 4,
-            };
-        }
-    }
+        => IlOperands.Of(method).Where(o => o.Kind == OperandType.InlineMethod).Select(o => o.Member).OfType<MethodBase>();
 
     private static bool IsCompilerGenerated(MethodBase method)
         => method.Name.Contains('<', StringComparison.Ordinal) || method.DeclaringType?.IsDefined(typeof(CompilerGeneratedAttribute)) == true;

@@ -196,7 +196,7 @@ public sealed partial class DependencyDirectionTests
             }
 
             found.AddRange(body.LocalVariables.Select(l => l.LocalType));
-            foreach (var member in IlMembers(method, body.GetILAsByteArray() ?? []))
+            foreach (var (_, member) in IlOperands.Of(method))
             {
                 switch (member)
                 {
@@ -236,79 +236,6 @@ public sealed partial class DependencyDirectionTests
         }
 
         return type.IsConstructedGenericType ? [type.GetGenericTypeDefinition(), .. type.GetGenericArguments().SelectMany(Expand)] : [type];
-    }
-
-    private static readonly Lazy<(OpCode[] One, OpCode[] Two)> OpCodeTable = new(() =>
-    {
-        var one = new OpCode[0x100];
-        var two = new OpCode[0x100];
-        foreach (var field in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
-        {
-            var code = (OpCode)field.GetValue(null)!;
-            var value = (ushort)code.Value;
-            if (value < 0x100)
-            {
-                one[value] = code;
-            }
-            else
-            {
-                two[value & 0xff] = code;
-            }
-        }
-
-        return (one, two);
-    });
-
-    /// <summary>The members and types a method body's instructions name (calls, field accesses, typeof, casts, new).</summary>
-    private static List<MemberInfo> IlMembers(MethodBase method, byte[] il)
-    {
-        var (one, two) = OpCodeTable.Value;
-        var typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
-        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        var members = new List<MemberInfo>();
-        var i = 0;
-        while (i < il.Length)
-        {
-            var code = il[i] == 0xFE ? two[il[++i]] : one[il[i]];
-            i++;
-            switch (code.OperandType)
-            {
-                case OperandType.InlineNone:
-                    break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
-                    i += 1;
-                    break;
-                case OperandType.InlineVar:
-                    i += 2;
-                    break;
-                case OperandType.InlineI8 or OperandType.InlineR:
-                    i += 8;
-                    break;
-                case OperandType.InlineSwitch:
-                    i += 4 + (4 * BitConverter.ToInt32(il, i));
-                    break;
-                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType:
-                    try
-                    {
-                        if (method.Module.ResolveMember(BitConverter.ToInt32(il, i), typeArguments, methodArguments) is { } member)
-                        {
-                            members.Add(member);
-                        }
-                    }
-                    catch (ArgumentException)
-                    {
-                        // A token that does not resolve in this generic context names nothing to check.
-                    }
-
-                    i += 4;
-                    break;
-                default:
-                    i += 4;
-                    break;
-            }
-        }
-
-        return members;
     }
 
     private sealed class Sample
