@@ -29,5 +29,5 @@ public class RouteTableBenchmarks
     [Benchmark]
     public string? Match() => _table.Match(ServerName)?.Hostname;
 
-    private static RouteEntry Route(string hostname, int port) => new(new RouteSettings { Hostname = hostname, Backend = $"127.0.0.1:{port}" });
+    private static RouteEntry Route(string hostname, int port) => new(new RouteSettings { Hostname = hostname, Backends = [$"127.0.0.1:{port}"] });
 }

@@ -17,4 +17,16 @@ internal sealed record ProxySettings
 
     /// <summary>Concurrent connections over all listeners; 0 is no global limit (the file-descriptor limit still applies).</summary>
     public int MaxConnections { get; init; }
+
+    /// <summary>Backend health checks run every this long (<c>health_interval</c>); also how often a failed connect may count as a failed check.</summary>
+    public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>One health check's limit (<c>health_timeout</c>).</summary>
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Passed checks in a row that bring a down backend up (<c>health_rise</c>, HAProxy's rise).</summary>
+    public int HealthRise { get; init; } = 2;
+
+    /// <summary>Failed checks in a row that take an up backend down (<c>health_fall</c>, HAProxy's fall).</summary>
+    public int HealthFall { get; init; } = 3;
 }

@@ -117,6 +117,23 @@ internal static class RouteRules
         _ => null,
     };
 
+    /// <summary>"least_connections" (or empty, the default), "round_robin" and "first"; null for anything else.</summary>
+    public static BalanceAlgorithm? ParseBalance(string balance) => balance switch
+    {
+        "" or "least_connections" => BalanceAlgorithm.LeastConnections,
+        "round_robin" => BalanceAlgorithm.RoundRobin,
+        "first" => BalanceAlgorithm.First,
+        _ => null,
+    };
+
+    /// <summary>The name a balance is written with in the config and the API.</summary>
+    public static string BalanceName(BalanceAlgorithm balance) => balance switch
+    {
+        BalanceAlgorithm.RoundRobin => "round_robin",
+        BalanceAlgorithm.First => "first",
+        _ => "least_connections",
+    };
+
     /// <summary>
     /// A route hostname: RFC 1123, that is dot-separated labels of 1-63 letters, digits and hyphens that neither start
     /// nor end with a hyphen, at most 253 characters, with one optional leading "*." (a trailing dot is allowed and

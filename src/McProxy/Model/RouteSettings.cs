@@ -11,7 +11,16 @@ internal sealed record RouteSettings
     /// <summary>Lower case; exact, or a leading wildcard "*.example.net".</summary>
     public required string Hostname { get; init; }
 
-    public required string Backend { get; init; }
+    /// <summary>The pool's backends, host:port each, in configured order (the order <c>balance = "first"</c> goes by); at least one.</summary>
+    public required IReadOnlyList<string> Backends { get; init; }
+
+    /// <summary>The first backend: the only one of a route with a single <c>backend</c>.</summary>
+    public string Backend => Backends[0];
+
+    public BalanceAlgorithm Balance { get; init; } = BalanceAlgorithm.LeastConnections;
+
+    /// <summary>Resolved: a route that named none has <see cref="HealthCheckSetting.DefaultFor"/> its pool.</summary>
+    public HealthCheckSetting HealthCheck { get; init; } = HealthCheckSetting.None;
 
     public RouteMode Mode { get; init; }
 
@@ -34,7 +43,11 @@ internal sealed record RouteSettings
     public static RouteSettings FromDraft(RouteDraft draft) => new()
     {
         Hostname = Hostnames.Normalize(draft.Hostname),
-        Backend = draft.Backend,
+        Backends = draft.Backends.Count > 0 ? [.. draft.Backends] : [draft.Backend],
+        Balance = RouteRules.ParseBalance(draft.Balance) ?? BalanceAlgorithm.LeastConnections,
+        HealthCheck = draft.HealthCheck.Length > 0
+            ? HealthCheckSetting.Parse(draft.HealthCheck) ?? HealthCheckSetting.None
+            : HealthCheckSetting.DefaultFor(draft.Backends.Count > 0 ? draft.Backends.Count : 1),
         Mode = RouteRules.ParseMode(draft.Mode) ?? RouteMode.L4,
         TlsCert = draft.TlsCert,
         TlsKey = draft.TlsKey,
@@ -43,4 +56,21 @@ internal sealed record RouteSettings
         BackendH2c = draft.BackendH2c,
         SendProxyProtocol = draft.SendProxyProtocol,
     };
+
+    /// <summary>Field by field, the backends as a sequence (a record would compare the list by reference).</summary>
+    public bool Equals(RouteSettings? other) =>
+        other is not null
+        && Hostname == other.Hostname
+        && Backends.SequenceEqual(other.Backends)
+        && Balance == other.Balance
+        && HealthCheck == other.HealthCheck
+        && Mode == other.Mode
+        && TlsCert == other.TlsCert
+        && TlsKey == other.TlsKey
+        && BackendTls == other.BackendTls
+        && BackendCa == other.BackendCa
+        && BackendH2c == other.BackendH2c
+        && SendProxyProtocol == other.SendProxyProtocol;
+
+    public override int GetHashCode() => HashCode.Combine(Hostname, Backends.Count > 0 ? Backends[0] : "", Balance, HealthCheck, Mode, TlsCert, BackendTls, SendProxyProtocol);
 }

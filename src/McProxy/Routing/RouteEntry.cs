@@ -1,26 +1,55 @@
 using System.Net;
 using McProxy.Model;
 using McProxy.Net;
+using McProxy.Routing.Pools;
 
 namespace McProxy.Routing;
 
 /// <summary>
-/// A route as the hot path uses it: immutable, with its backend address parsed once. Built before a route is
-/// committed, so a backend that does not parse refuses the change before anything is written.
+/// A route as the hot path uses it: immutable, with its backends parsed once into a <see cref="BackendPool"/>. Built
+/// before a route is committed, so a backend that does not parse refuses the change before anything is written.
 /// </summary>
 internal sealed class RouteEntry
 {
+    /// <summary>A route whose members are never marked down (no health checks), all enabled.</summary>
     public RouteEntry(RouteSettings route)
+        : this(route, HealthPolicy.None, previous: null)
+    {
+    }
+
+    /// <summary>
+    /// A route whose members move by <paramref name="health"/>. A member of <paramref name="previous"/> (the route this
+    /// one replaces) with the same address and policy is kept as it is, with its admin state, health and active
+    /// connections, so a route update neither resets a drain nor forgets that a backend is down. New members start
+    /// enabled, or in <paramref name="adminStates"/>' state for their address (the store's, at load).
+    /// </summary>
+    public RouteEntry(RouteSettings route, HealthPolicy health, RouteEntry? previous, IReadOnlyDictionary<string, BackendAdminState>? adminStates = null)
     {
         Route = route;
-        if (!HostPort.TryParse(route.Backend, allowEmptyHost: false, out var backend, out var error))
+        var members = new PoolMember[route.Backends.Count];
+        for (var i = 0; i < members.Length; i++)
         {
-            throw new ArgumentException($"route {route.Hostname}: backend {error}", nameof(route));
+            var text = route.Backends[i];
+            if (!HostPort.TryParse(text, allowEmptyHost: false, out var address, out var error))
+            {
+                throw new ArgumentException($"route {route.Hostname}: backend {error}", nameof(route));
+            }
+
+            var kept = previous?.FindBackend(address);
+            if (kept is not null && kept.Policy == health)
+            {
+                members[i] = kept;
+                continue;
+            }
+
+            members[i] = new PoolMember(address, health);
+            if (adminStates is not null && adminStates.TryGetValue(text, out var state))
+            {
+                members[i].SetAdminState(state);
+            }
         }
 
-        BackendEndPoint = IPAddress.TryParse(backend.Host, out var address)
-            ? new IPEndPoint(address, backend.Port)
-            : new DnsEndPoint(backend.Host, backend.Port);
+        Pool = new BackendPool(members, route.Balance);
     }
 
     public RouteSettings Route { get; }
@@ -29,8 +58,25 @@ internal sealed class RouteEntry
 
     public RouteMode Mode => Route.Mode;
 
-    /// <summary>An <see cref="IPEndPoint"/> for an IP literal, else a <see cref="DnsEndPoint"/> resolved at each dial.</summary>
-    public EndPoint BackendEndPoint { get; }
+    /// <summary>The route's backends and how to choose among them.</summary>
+    public BackendPool Pool { get; }
+
+    /// <summary>The first backend's address: the only one of a single-backend route.</summary>
+    public EndPoint BackendEndPoint => Pool.Members[0].EndPoint;
 
     public bool IsWildcard => Route.Hostname.StartsWith("*.", StringComparison.Ordinal);
+
+    /// <summary>The member at <paramref name="address"/>, or null.</summary>
+    public PoolMember? FindBackend(HostPort address)
+    {
+        foreach (var member in Pool.Members)
+        {
+            if (member.Address.Port == address.Port && string.Equals(member.Address.Host, address.Host, StringComparison.OrdinalIgnoreCase))
+            {
+                return member;
+            }
+        }
+
+        return null;
+    }
 }

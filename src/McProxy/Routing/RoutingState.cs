@@ -1,6 +1,7 @@
 using McProxy.Metrics;
 using McProxy.Model;
 using McProxy.Net;
+using McProxy.Routing.Pools;
 using McProxy.Store;
 using Microsoft.Data.Sqlite;
 
@@ -21,11 +22,13 @@ internal sealed class RoutingState : IDisposable
     private readonly ProxyStore _store;
     private readonly Action<IReadOnlyList<FirewallRule>> _firewallRulesChanged;
     private readonly Dictionary<ListenerState, long> _listenerIds;
+    private readonly HealthPolicy _health;
     private IReadOnlyList<FirewallRule> _firewallRules;
 
-    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<FirewallRule> firewallRules, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged)
+    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<FirewallRule> firewallRules, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy health)
     {
         _store = store;
+        _health = health;
         Listeners = listeners.ConvertAll(l => l.State);
         _listenerIds = listeners.ToDictionary(l => l.State, l => l.Id);
         _firewallRules = firewallRules;
@@ -46,11 +49,13 @@ internal sealed class RoutingState : IDisposable
 
     /// <summary>
     /// Reads the live state from the store: the firewall rules, handed to <paramref name="firewallRulesChanged"/>
-    /// at once and after every committed change to them, then each listener with its routes and policies.
+    /// at once and after every committed change to them, then each listener with its routes and policies. Members of
+    /// routes with a health check move by <c>health</c> (<c>[proxy] health_*</c>; SPEC's defaults when null).
     /// </summary>
     /// <exception cref="InvalidOperationException">A listener's address in the database does not parse.</exception>
-    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged)
+    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy? health = null)
     {
+        health ??= new HealthPolicy(2, 3, TimeSpan.FromSeconds(5));
         var firewallRules = store.FirewallRules.List().Select(r => r.ToRule()).ToArray();
         firewallRulesChanged(firewallRules);
         var routesByListener = store.Routes.List().ToLookup(r => r.ListenerId);
@@ -65,12 +70,12 @@ internal sealed class RoutingState : IDisposable
 
             var routes = routesByListener[listener.Id];
             var snapshot = new ListenerSnapshot(
-                new RouteTable(routes.Select(r => new RouteEntry(r.Route)), listener.DefaultRoute),
+                new RouteTable(routes.Select(r => new RouteEntry(r.Route, HealthFor(r.Route, health), previous: null, r.BackendStates)), listener.DefaultRoute),
                 L7PolicyTable.Create(routes.Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id].Select(p => p.ToPolicy())))));
             listeners.Add((new ListenerState(listener.ToSettings(), endPoint, snapshot, metrics.ForListener(listener.Addr)), listener.Id));
         }
 
-        return new RoutingState(store, listeners, firewallRules, firewallRulesChanged);
+        return new RoutingState(store, listeners, firewallRules, firewallRulesChanged, health);
     }
 
     /// <summary>The listener named <paramref name="addr"/> (as configured, case-insensitive), or null.</summary>
@@ -98,12 +103,13 @@ internal sealed class RoutingState : IDisposable
     /// </summary>
     public Task<ListenerSnapshot> UpsertRouteAsync(ListenerState listener, RouteSettings route, CancellationToken cancellationToken)
     {
-        // Built before the commit, so nothing after the commit can fail.
-        var entry = new RouteEntry(route);
         PrepareRoute?.Invoke(route);
         return MutateAsync(async () =>
         {
             var snapshot = listener.Snapshot;
+            // Built before the commit, so nothing after the commit can fail; under the lock, so the members it keeps
+            // from the route it replaces are those of the route in force.
+            var entry = new RouteEntry(route, HealthFor(route, _health), snapshot.FindRoute(route.Hostname));
             if (route.Mode == RouteMode.L4 && snapshot.FindRoute(route.Hostname)?.Mode == RouteMode.L7 && snapshot.Policies.For(route.Hostname).Count > 0)
             {
                 throw new RoutingException(RoutingError.FailedPrecondition, "route.mode", $"route {route.Hostname} has l7 policies; remove them before making it l4");
@@ -163,6 +169,23 @@ internal sealed class RoutingState : IDisposable
             return Swap(listener, snapshot.WithPolicies(route.Hostname, snapshot.Policies.For(route.Hostname).Where(p => p != policy)));
         }, cancellationToken);
 
+    /// <summary>
+    /// Sets backend <paramref name="address"/> of route <paramref name="hostname"/> to <paramref name="state"/>:
+    /// committed to <c>route_backends</c>, then set on the live member, which every pick reads. Returns the member.
+    /// </summary>
+    public Task<PoolMember> SetBackendStateAsync(ListenerState listener, string hostname, HostPort address, BackendAdminState state, CancellationToken cancellationToken)
+        => MutateAsync(async () =>
+        {
+            var route = RequireRoute(listener, listener.Snapshot, hostname);
+            var member = route.FindBackend(address)
+                ?? throw new RoutingException(RoutingError.NotFound, "backend", $"route {route.Hostname} has no backend {RuleText.Quote(address.ToString())}");
+            var routeId = RouteId(listener, route.Hostname);
+            var written = route.Route.Backends.First(b => HostPort.TryParse(b, false, out var parsed, out _) && route.FindBackend(parsed) == member);
+            await Commit(() => _store.Routes.SetBackendStateAsync(routeId, written, state, CancellationToken.None));
+            member.SetAdminState(state);
+            return member;
+        }, cancellationToken);
+
     /// <summary>Adds <paramref name="rule"/> (validated, normalised); adding one that is there already changes nothing.</summary>
     public Task AddFirewallRuleAsync(FirewallRule rule, CancellationToken cancellationToken)
         => MutateAsync(async () =>
@@ -188,6 +211,10 @@ internal sealed class RoutingState : IDisposable
         }, cancellationToken);
 
     public void Dispose() => _mutation.Dispose();
+
+    /// <summary>A route without checks never marks a member down; one with checks follows <paramref name="health"/>.</summary>
+    private static HealthPolicy HealthFor(RouteSettings route, HealthPolicy health)
+        => route.HealthCheck.Mode == HealthCheckMode.None ? HealthPolicy.None : health;
 
     private static ListenerSnapshot Swap(ListenerState listener, ListenerSnapshot next)
     {

@@ -72,10 +72,17 @@ internal sealed class RouteRepository(Database database)
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>
+    /// Sets the admin state of backend <paramref name="address"/> (as written in the route's backends) of route
+    /// <paramref name="routeId"/>; false when the route has no such backend.
+    /// </summary>
+    public Task<bool> SetBackendStateAsync(long routeId, string address, BackendAdminState state, CancellationToken cancellationToken)
+        => throw new NotImplementedException("route_backends: migration 5 (issue 16, store part)");
+
     private static StoredRoute Map(SqliteDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), new RouteSettings
     {
         Hostname = reader.GetString(2),
-        Backend = reader.GetString(3),
+        Backends = [reader.GetString(3)],
         Mode = reader.GetString(4) == "l7" ? RouteMode.L7 : RouteMode.L4,
         TlsCert = reader.GetString(5),
         TlsKey = reader.GetString(6),

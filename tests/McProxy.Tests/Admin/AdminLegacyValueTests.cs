@@ -26,7 +26,7 @@ public sealed class AdminLegacyValueTests
     {
         await using var env = await AdminEnvironment.StartAsync();
         var listenerId = env.Store.Routes.List()[0].ListenerId;
-        await env.Store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "old_name.example.test", Backend = "127.0.0.1:1" }, listenerId), CancellationToken.None);
+        await env.Store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "old_name.example.test", Backends = ["127.0.0.1:1"] }, listenerId), CancellationToken.None);
 
         await env.Client.RemoveRouteAsync(AdminEnvironment.Listener, "old_name.example.test");
 

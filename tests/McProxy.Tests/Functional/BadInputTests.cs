@@ -169,7 +169,7 @@ public sealed class BadInputTests : IAsyncLifetime
     /// <summary>Points the listener at a new backend through its live route table, as the admin API will.</summary>
     private static void RouteEverythingTo(TestProxy proxy, string backend, string? serverName)
     {
-        var route = new McProxy.Routing.RouteEntry(new McProxy.Model.RouteSettings { Hostname = serverName ?? "nosni.example.test", Backend = backend });
+        var route = new McProxy.Routing.RouteEntry(new McProxy.Model.RouteSettings { Hostname = serverName ?? "nosni.example.test", Backends = [backend] });
         proxy.Server.Routing.Listeners[0].Swap(new McProxy.Routing.ListenerSnapshot(new McProxy.Routing.RouteTable([route], route.Hostname), McProxy.Routing.L7PolicyTable.Empty));
     }
 }

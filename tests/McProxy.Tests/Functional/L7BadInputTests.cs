@@ -121,7 +121,7 @@ public sealed class L7BadInputTests : IAsyncLifetime
         listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new RouteSettings
         {
             Hostname = "late.example.test",
-            Backend = _backend.Address,
+            Backends = [_backend.Address],
             Mode = RouteMode.L7,
             TlsCert = missing,
             TlsKey = _pem.Key,
@@ -151,7 +151,7 @@ public sealed class L7BadInputTests : IAsyncLifetime
         listener.Swap(listener.Snapshot.WithRoute(new RouteEntry(new RouteSettings
         {
             Hostname = "late.example.test",
-            Backend = _backend.Address,
+            Backends = [_backend.Address],
             Mode = RouteMode.L7,
             TlsCert = _pem.Cert,
             TlsKey = _pem.Key,

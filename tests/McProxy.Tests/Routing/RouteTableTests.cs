@@ -6,7 +6,7 @@ namespace McProxy.Tests.Routing;
 [UnitTest]
 public sealed class RouteTableTests
 {
-    private static RouteEntry Route(string hostname, int port = 9000) => new(new RouteSettings { Hostname = hostname, Backend = $"127.0.0.1:{port}" });
+    private static RouteEntry Route(string hostname, int port = 9000) => new(new RouteSettings { Hostname = hostname, Backends = [$"127.0.0.1:{port}"] });
 
     private static readonly RouteTable Table = new(
         [Route("a.example.net", 1), Route("*.example.net", 2), Route("*.b.example.net", 3), Route("fallback.example.org", 4)],

@@ -71,7 +71,7 @@ public sealed class RoutingStateTests : IDisposable
             route,
             _store.Routes.List().Any(r => r.Hostname == route.Hostname),
             Live.Snapshot.FindRoute(route.Hostname) is not null));
-        var route = new RouteSettings { Hostname = "new.example.net", Backend = "127.0.0.1:9002" };
+        var route = new RouteSettings { Hostname = "new.example.net", Backends = ["127.0.0.1:9002"] };
 
         await _routing.UpsertRouteAsync(Live, route, CancellationToken.None);
 
@@ -103,7 +103,7 @@ public sealed class RoutingStateTests : IDisposable
     [Fact]
     public async Task UpsertRoute_ReplacingAnL7Route_KeepsItsPolicies_InMemoryAndInTheDatabase()
     {
-        var route = new RouteSettings { Hostname = "web.example.net", Backend = "127.0.0.1:9100", Mode = RouteMode.L7, TlsCert = "/c.pem", TlsKey = "/k.pem" };
+        var route = new RouteSettings { Hostname = "web.example.net", Backends = ["127.0.0.1:9100"], Mode = RouteMode.L7, TlsCert = "/c.pem", TlsKey = "/k.pem" };
 
         var snapshot = await _routing.UpsertRouteAsync(Live, route, CancellationToken.None);
 
@@ -118,7 +118,7 @@ public sealed class RoutingStateTests : IDisposable
     public async Task Refusals_NameTheField_AndChangeNothing()
     {
         var before = Live.Snapshot;
-        var l4 = new RouteSettings { Hostname = "web.example.net", Backend = "127.0.0.1:9000" };
+        var l4 = new RouteSettings { Hostname = "web.example.net", Backends = ["127.0.0.1:9000"] };
 
         var withPolicies = await Assert.ThrowsAsync<RoutingException>(() => _routing.UpsertRouteAsync(Live, l4, CancellationToken.None));
         var onL4 = await Assert.ThrowsAsync<RoutingException>(() => _routing.AddL7PolicyAsync(Live, "raw.example.net", new L7Policy("require_header", "X-Key"), CancellationToken.None));

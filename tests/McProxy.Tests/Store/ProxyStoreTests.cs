@@ -90,8 +90,8 @@ public sealed class ProxyStoreTests : IDisposable
         var listenerId = store.Listeners.List()[0].Id;
         var firstId = store.Routes.GetRouteId(listenerId, "a.example.net");
 
-        var updated = await store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "a.example.net", Backend = "127.0.0.1:9999" }, listenerId));
-        var added = await store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "*.b.example.net", Backend = "127.0.0.1:9001" }, listenerId));
+        var updated = await store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "a.example.net", Backends = ["127.0.0.1:9999"] }, listenerId));
+        var added = await store.Routes.UpsertAsync(StoredRoute.From(new RouteSettings { Hostname = "*.b.example.net", Backends = ["127.0.0.1:9001"] }, listenerId));
 
         Assert.Equal(firstId, updated.Id);
         Assert.Equal(firstId, store.Routes.GetRouteId(listenerId, "a.example.net"));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using McProxy.Model;
 
 namespace McProxy.Routing.Pools;
 

@@ -1,3 +1,5 @@
+using System.Net;
+using McProxy.Model;
 using McProxy.Net;
 
 namespace McProxy.Routing.Pools;
@@ -32,12 +34,16 @@ internal sealed class PoolMember
         ArgumentOutOfRangeException.ThrowIfLessThan(policy.Rise, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(policy.Fall, 1);
         Address = address;
+        EndPoint = IPAddress.TryParse(address.Host, out var ip) ? new IPEndPoint(ip, address.Port) : new DnsEndPoint(address.Host, address.Port);
         Policy = policy;
         _healthChanged = healthChanged;
         _time = time ?? TimeProvider.System;
     }
 
     public HostPort Address { get; }
+
+    /// <summary>An <see cref="IPEndPoint"/> for an IP literal, else a <see cref="DnsEndPoint"/> resolved at each dial.</summary>
+    public EndPoint EndPoint { get; }
 
     public HealthPolicy Policy { get; }
 

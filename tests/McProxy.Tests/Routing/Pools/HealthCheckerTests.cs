@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
+using McProxy.Model;
 using McProxy.Net;
 using McProxy.Routing.Pools;
 using McProxy.Tests.TestInfrastructure;

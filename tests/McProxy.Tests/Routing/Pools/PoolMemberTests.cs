@@ -1,3 +1,4 @@
+using McProxy.Model;
 using McProxy.Net;
 using McProxy.Routing.Pools;
 using McProxy.Tests.TestInfrastructure;

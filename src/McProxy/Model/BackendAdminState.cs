@@ -1,4 +1,4 @@
-namespace McProxy.Routing.Pools;
+namespace McProxy.Model;
 
 /// <summary>What an operator set on a backend, as HAProxy's <c>set server state ready|drain|maint</c>.</summary>
 internal enum BackendAdminState

@@ -1,6 +1,6 @@
-namespace McProxy.Routing.Pools;
+namespace McProxy.Model;
 
-/// <summary>How a <see cref="BackendPool"/> chooses among its usable members (a route's <c>balance</c>).</summary>
+/// <summary>How a route's backend pool chooses among its usable members (a route's <c>balance</c>).</summary>
 internal enum BalanceAlgorithm
 {
     /// <summary>The member with the fewest active connections; ties go round robin so equal idle members share load.</summary>
