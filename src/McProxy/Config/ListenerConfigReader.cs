@@ -113,7 +113,7 @@ internal static class ListenerConfigReader
         {
             section.Error("backend", "must not be empty");
         }
-        else if (backends.Count == 0)
+        else if (hasBackends && backends.Count == 0)
         {
             // A backends that is no array was already reported by GetStringArray.
             if (backendsIsArray)
