@@ -41,7 +41,7 @@ internal static class RouteRules
         {
             if (route.Backend.Length == 0)
             {
-                errors.Add(new RuleError("backend", "is required: one backend = \"host:port\", or several in backends = [...]"));
+                errors.Add(new RuleError("backend", "is required: one backend, or several in backends"));
             }
             else if (Backend(route.Backend) is { } backend)
             {
