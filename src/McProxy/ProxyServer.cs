@@ -10,6 +10,7 @@ using McProxy.Model;
 using McProxy.Net;
 using McProxy.Relay;
 using McProxy.Routing;
+using McProxy.Routing.Pools;
 using McProxy.Store;
 
 namespace McProxy;
@@ -55,6 +56,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     public FileWatcher Files { get; }
 
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The health checker's timing from <c>[proxy] health_interval</c> and <c>health_timeout</c>.</summary>
+    public HealthCheckerOptions HealthCheckerOptions => HealthSettings.CheckerOptions(_config.Proxy);
 
     /// <summary>Where /metrics is served, when [metrics] is configured.</summary>
     public System.Net.IPEndPoint? MetricsEndPoint => _metricsServer?.EndPoint;
@@ -132,7 +136,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory,
                 new L4RelayTarget(settings.ConnectTimeout), new L7HandOffTarget(l7Connections), firewall);
             // Every firewall rule change, this first load included, reaches the live firewall through the routing state.
-            routing = RoutingState.Load(store, services.Metrics, rules => ApplyFirewallRules(services.Firewall, rules, config.Firewall, logger));
+            routing = RoutingState.Load(store, services.Metrics, rules => ApplyFirewallRules(services.Firewall, rules, config.Firewall, logger), HealthSettings.Policy(settings));
+            var live = routing;
+            services.Metrics.Backends.SetSource(() => BackendMetricRows.From(live.Listeners));
             server = new ProxyServer(config, store, routing, services, new FileWatcher(fileCheckInterval, logger), logger);
             if (config.Firewall.GeoIpDb.Length > 0)
             {

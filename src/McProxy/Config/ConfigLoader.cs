@@ -156,9 +156,15 @@ internal static class ConfigLoader
             ShutdownTimeout = section.GetDuration("shutdown_timeout", defaults.ShutdownTimeout),
             HelloTimeout = section.GetDuration("hello_timeout", defaults.HelloTimeout),
             MaxConnections = section.GetInt("max_connections", 0, 0, int.MaxValue),
+            HealthInterval = section.GetDuration("health_interval", defaults.HealthInterval),
+            HealthTimeout = section.GetDuration("health_timeout", defaults.HealthTimeout),
+            HealthRise = section.GetInt("health_rise", defaults.HealthRise, 1, ProxySettings.MaxHealthCount),
+            HealthFall = section.GetInt("health_fall", defaults.HealthFall, 1, ProxySettings.MaxHealthCount),
         };
         section.ReportUnknownKeys();
-        foreach (var (key, value) in new[] { ("connect_timeout", settings.ConnectTimeout), ("idle_timeout", settings.IdleTimeout), ("shutdown_timeout", settings.ShutdownTimeout), ("hello_timeout", settings.HelloTimeout) })
+        // health_timeout may exceed health_interval, as HAProxy allows "timeout check" above "inter": a check still out
+        // when the next round comes is not started twice, so a slow backend is checked less often, never in parallel.
+        foreach (var (key, value) in new[] { ("connect_timeout", settings.ConnectTimeout), ("idle_timeout", settings.IdleTimeout), ("shutdown_timeout", settings.ShutdownTimeout), ("hello_timeout", settings.HelloTimeout), ("health_interval", settings.HealthInterval), ("health_timeout", settings.HealthTimeout) })
         {
             if (TimeoutRules.Check(key, value) is { } error)
             {

@@ -82,7 +82,12 @@ internal static class ListenerConfigReader
     private static RouteConfig ReadRoute(TomlSection section, FileChecker files, List<string> warnings)
     {
         var hostname = section.GetString("hostname", required: true) ?? "";
-        var backend = section.GetString("backend", required: true) ?? "";
+        var backend = section.GetString("backend");
+        var hasBackends = section.Has("backends");
+        var backendsIsArray = section.HasArray("backends");
+        var backends = section.GetStringArray("backends");
+        var balance = section.GetString("balance") ?? "";
+        var healthCheck = section.GetString("health_check") ?? "";
         var modeText = section.GetString("mode") ?? "l4";
         var tlsCert = section.GetString("tls_cert") ?? "";
         var tlsKey = section.GetString("tls_key") ?? "";
@@ -93,10 +98,41 @@ internal static class ListenerConfigReader
         var policySections = section.GetTableArray("l7_policies", "type");
         section.ReportUnknownKeys();
 
+        // Exactly one of backend and backends. What is wrong with the pair is said here, once, with both keys; the
+        // rules' own answer about the pair is then left out (it would say the same, or mislead on an empty key).
+        var pairReported = true;
+        if (backend is not null && hasBackends)
+        {
+            section.Error("backends", "cannot be combined with backend: give one backend = \"host:port\", or several in backends = [...], not both");
+        }
+        else if (backend is null && !hasBackends)
+        {
+            section.Error("backend", "is required: one backend = \"host:port\", or several in backends = [...]");
+        }
+        else if (backend is { Length: 0 })
+        {
+            section.Error("backend", "must not be empty");
+        }
+        else if (hasBackends && backends.Count == 0)
+        {
+            // A backends that is no array was already reported by GetStringArray.
+            if (backendsIsArray)
+            {
+                section.Error("backends", "must name at least one backend");
+            }
+        }
+        else
+        {
+            pairReported = false;
+        }
+
         var draft = new RouteDraft
         {
             Hostname = hostname,
-            Backend = backend,
+            Backend = backend ?? "",
+            Backends = backends,
+            Balance = balance,
+            HealthCheck = healthCheck,
             Mode = modeText,
             TlsCert = files.ResolveOrKeep(tlsCert),
             TlsKey = files.ResolveOrKeep(tlsKey),
@@ -108,8 +144,8 @@ internal static class ListenerConfigReader
         var errors = RouteRules.Check(draft);
         foreach (var error in errors)
         {
-            // GetString already reported a missing or empty hostname or backend.
-            if (!(error.Field == "hostname" && hostname.Length == 0) && !(error.Field == "backend" && backend.Length == 0))
+            // GetString already reported a missing or empty hostname, the pair check a wrong backend/backends pair.
+            if (!(error.Field == "hostname" && hostname.Length == 0) && !(pairReported && error.Field is "backend" or "backends"))
             {
                 section.Error(error.Field, error.Message);
             }

@@ -3,6 +3,12 @@ namespace McProxy.Config;
 /// <summary>The [proxy] section: timeouts and the global limit.</summary>
 internal sealed record ProxySettings
 {
+    /// <summary>
+    /// The most checks in a row <c>health_rise</c> and <c>health_fall</c> may ask for: at the longest interval (1 h)
+    /// that is already days before a backend moves; more is a typo, not a policy.
+    /// </summary>
+    public const int MaxHealthCount = 100;
+
     /// <summary>Dialling a backend. 5 s: long enough for a congested overlay link, short enough that a dead backend frees the client fast.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -28,6 +28,9 @@ internal sealed class TomlSection
 
     public bool Has(string key) => _table.ContainsKey(key);
 
+    /// <summary>Whether the key holds an array (of anything): an empty one is said to be empty, a wrong type is reported by the getter.</summary>
+    public bool HasArray(string key) => _table.TryGetValue(key, out var value) && value is TomlArray;
+
     public string? GetString(string key, bool required = false)
     {
         _read.Add(key);

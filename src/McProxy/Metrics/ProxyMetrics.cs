@@ -68,7 +68,12 @@ internal sealed class ProxyMetrics
             "L7 requests answered 403 by a policy, by route and policy type.",
             "route",
             "type");
+        Backends = new BackendMetrics(factory);
+        Registry.AddBeforeCollectCallback(Backends.Update);
     }
+
+    /// <summary>The per-backend instruments, read from the live route tables at each scrape.</summary>
+    public BackendMetrics Backends { get; }
 
     public CollectorRegistry Registry { get; }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using McProxy.Net;
 
 namespace McProxy.Model;
@@ -15,7 +16,19 @@ internal static class RouteRules
     /// <summary>host:port: a 253-character DNS name or a bracketed IPv6 literal, a colon and five digits fit well inside.</summary>
     public const int MaxBackendLength = 300;
 
-    /// <summary>Every rule that needs no file: hostname, backend, mode and the options each mode allows.</summary>
+    /// <summary>
+    /// 64 backends in a pool at most: the data path keeps the members one connection already tried in one
+    /// <see cref="ulong"/> (Routing's <c>BackendPool.MaxMembers</c> is this), and no one balances a route over more.
+    /// </summary>
+    public const int MaxBackends = 64;
+
+    /// <summary>An HTTP health-check path: a request target line, not a document; 1024 characters is far past any real one.</summary>
+    public const int MaxHealthPathLength = 1024;
+
+    /// <summary>
+    /// Every rule that needs no file: hostname, exactly one of backend and backends (each backend right, none twice),
+    /// balance, health_check, mode and the options each mode allows ("http:" checks only on l7 routes).
+    /// </summary>
     public static List<RuleError> Check(RouteDraft route)
     {
         var errors = new List<RuleError>();
@@ -24,9 +37,35 @@ internal static class RouteRules
             errors.Add(hostname);
         }
 
-        if (Backend(route.Backend) is { } backend)
+        if (route.Backends.Count == 0)
         {
-            errors.Add(backend);
+            if (route.Backend.Length == 0)
+            {
+                errors.Add(new RuleError("backend", "is required: one backend, or several in backends"));
+            }
+            else if (Backend(route.Backend) is { } backend)
+            {
+                errors.Add(backend);
+            }
+        }
+        else if (route.Backend.Length > 0)
+        {
+            errors.Add(new RuleError("backends", "cannot be combined with backend: give one backend, or several in backends"));
+        }
+        else
+        {
+            errors.AddRange(Backends(route.Backends));
+        }
+
+        if (Balance(route.Balance) is { } balance)
+        {
+            errors.Add(balance);
+        }
+
+        var healthCheck = HealthCheck(route.HealthCheck, out var healthError);
+        if (healthError is { } health)
+        {
+            errors.Add(health);
         }
 
         foreach (var (field, path) in Paths(route))
@@ -41,6 +80,11 @@ internal static class RouteRules
         {
             errors.Add(new RuleError("mode", $"{RuleText.Quote(route.Mode)} is not \"l4\" or \"l7\""));
             return errors;
+        }
+
+        if (mode == RouteMode.L4 && healthCheck?.Mode == HealthCheckMode.Http)
+        {
+            errors.Add(new RuleError("health_check", $"{RuleText.Quote(route.HealthCheck)} applies to l7 routes only (an l4 route carries no HTTP to ask); use \"tcp\""));
         }
 
         if (mode == RouteMode.L7)
@@ -191,6 +235,103 @@ internal static class RouteRules
         }
 
         return parsed.Port == 0 ? new RuleError(field, "port must not be 0") : null;
+    }
+
+    /// <summary>
+    /// A pool's backends: 1 to <see cref="MaxBackends"/>, each a <see cref="Backend"/> (field "backends[i]"), none
+    /// twice (the host compared without case, an IP literal by its address). Empty when they are right.
+    /// </summary>
+    public static List<RuleError> Backends(IReadOnlyList<string> backends, string field = "backends")
+    {
+        var errors = new List<RuleError>();
+        if (backends.Count == 0)
+        {
+            errors.Add(new RuleError(field, "must name at least one backend"));
+            return errors;
+        }
+
+        if (backends.Count > MaxBackends)
+        {
+            // Not each one checked: a hostile list of a million entries gets one answer.
+            errors.Add(new RuleError(field, $"has {backends.Count} backends; a pool has at most {MaxBackends}"));
+            return errors;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < backends.Count; i++)
+        {
+            var itemField = $"{field}[{i}]";
+            if (Backend(backends[i], itemField) is { } error)
+            {
+                errors.Add(error);
+            }
+            else if (HostPort.TryParse(backends[i], allowEmptyHost: false, out var parsed, out _) && !seen.Add(SameBackendKey(parsed)))
+            {
+                errors.Add(new RuleError(itemField, $"{RuleText.Quote(backends[i])} appears twice in this pool"));
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>"least_connections" (or empty), "round_robin" or "first". Null when it is one.</summary>
+    public static RuleError? Balance(string balance, string field = "balance")
+        => ParseBalance(balance) is null
+            ? new RuleError(field, $"{RuleText.Quote(balance)} is not \"least_connections\", \"round_robin\" or \"first\"")
+            : null;
+
+    /// <summary>
+    /// A health_check as written: empty (the default for the pool), "tcp", "none", or "http:" and an absolute path of
+    /// printable ASCII without spaces, at most <see cref="MaxHealthPathLength"/> characters (it goes into a request
+    /// line as it is). The parsed setting (null when empty or wrong) and the error (null when right).
+    /// </summary>
+    public static HealthCheckSetting? HealthCheck(string text, out RuleError? error, string field = "health_check")
+    {
+        error = null;
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (text.StartsWith("http:", StringComparison.Ordinal))
+        {
+            var path = text.AsSpan("http:".Length);
+            if (path.Length == 0 || path[0] != '/')
+            {
+                error = new RuleError(field, $"{RuleText.Quote(text)}: the path must start with '/', e.g. \"http:/healthz\"");
+                return null;
+            }
+
+            if (path.Length > MaxHealthPathLength)
+            {
+                error = new RuleError(field, $"{RuleText.Quote(text)}: the path is {path.Length} characters long; at most {MaxHealthPathLength}");
+                return null;
+            }
+
+            foreach (var c in path)
+            {
+                if (c is <= ' ' or > '~')
+                {
+                    error = new RuleError(field, $"{RuleText.Quote(text)}: the path must be printable ASCII without spaces (percent-encode anything else)");
+                    return null;
+                }
+            }
+        }
+
+        var setting = HealthCheckSetting.Parse(text);
+        if (setting is null)
+        {
+            error = new RuleError(field, $"{RuleText.Quote(text)} is not \"tcp\", \"none\" or \"http:\" and a path such as \"http:/healthz\"");
+        }
+
+        return setting;
+    }
+
+    /// <summary>What makes two backends the same: the port, and the host without case (an IP literal by its address, so "[::1]" and "[0::1]" are one).</summary>
+    private static string SameBackendKey(HostPort backend)
+    {
+        var host = IPAddress.TryParse(backend.Host, out var ip) ? ip.ToString() : backend.Host.ToLowerInvariant();
+        return $"{host}:{backend.Port}";
     }
 
     private static bool IsRfc1123Name(ReadOnlySpan<char> name)

@@ -10,6 +10,12 @@ internal static class TimeoutRules
     /// <summary>Nothing shorter is a real deadline: the sweeper that enforces deadlines ticks at 20 ms at the finest.</summary>
     public static readonly TimeSpan Min = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// The shortest value each key takes: <see cref="Min"/>, except for the health-check timing, where 100 ms keeps a
+    /// pool of 64 backends from turning into a stream of probes, and a check has to cover a real round trip.
+    /// </summary>
+    public static TimeSpan MinOf(string key) => key is "health_interval" or "health_timeout" ? TimeSpan.FromMilliseconds(100) : Min;
+
     /// <summary>The longest value each key takes, and why.</summary>
     public static TimeSpan? MaxOf(string key) => key switch
     {
@@ -25,6 +31,9 @@ internal static class TimeoutRules
         // systemd's stop timeout must exceed the drain; an hour-long drain is already a stuck one.
         "shutdown_timeout" => TimeSpan.FromHours(1),
 
+        // A backend checked less often than hourly is not health-checked; a check waiting an hour is a hung one.
+        "health_interval" or "health_timeout" => TimeSpan.FromHours(1),
+
         // A fixed rate window is a brake on hammering, not a quota; past an hour the counter stops meaning "rate".
         "rate_window" => TimeSpan.FromHours(1),
         _ => null,
@@ -34,9 +43,10 @@ internal static class TimeoutRules
     public static RuleError? Check(string key, TimeSpan value)
     {
         var max = MaxOf(key) ?? throw new ArgumentException($"no bounds for {key}", nameof(key));
-        if (value < Min || value > max)
+        var min = MinOf(key);
+        if (value < min || value > max)
         {
-            return new RuleError(key, $"{Describe(value)} is out of bounds: from 1ms to {Describe(max)}");
+            return new RuleError(key, $"{Describe(value)} is out of bounds: from {Describe(min)} to {Describe(max)}");
         }
 
         return null;

@@ -16,6 +16,7 @@ public sealed class ExampleConfigTests : IDisposable
         "send_proxy_protocol", "type", "value", "client_ca", "geoip_db", "blocked_ips", "blocked_cidrs",
         "blocked_countries", "rate_limit", "rate_window", "connect_timeout", "idle_timeout", "shutdown_timeout",
         "hello_timeout", "min_version", "session_tickets", "level", "format",
+        "backends", "balance", "health_check", "health_interval", "health_timeout", "health_rise", "health_fall",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mc-proxy-example-").FullName;
@@ -35,6 +36,8 @@ public sealed class ExampleConfigTests : IDisposable
         Assert.Equal("unix:/srv/mc-proxy/mc-proxy.sock", config.Grpc?.Addr);
         Assert.Equal(20, config.Firewall.RateLimit);
         Assert.Equal(TimeSpan.FromSeconds(10), config.Proxy.HelloTimeout);
+        Assert.Equal(new ProxySettings() with { MaxConnections = config.Proxy.MaxConnections }, config.Proxy);
+        Assert.Equal(HealthCheckSetting.None, route.Route.HealthCheck);
         Assert.Empty(config.Warnings);
     }
 
@@ -63,6 +66,9 @@ public sealed class ExampleConfigTests : IDisposable
         var l7 = Assert.Single(listener.Routes, r => r.Route.Mode == RouteMode.L7);
         Assert.Equal("metacrypt.example.net", l7.Hostname);
         Assert.True(l7.Route.BackendTls);
+        Assert.Equal(["127.0.0.1:18080", "127.0.0.1:18081"], l7.Route.Backends);
+        Assert.Equal(BalanceAlgorithm.LeastConnections, l7.Route.Balance);
+        Assert.Equal(new HealthCheckSetting(HealthCheckMode.Http, "/healthz"), l7.Route.HealthCheck);
         Assert.Equal(Path.Combine(_dir, "certs/backend-ca.pem"), l7.Route.BackendCa);
         Assert.Equal(["block_user_agent", "require_header"], l7.L7Policies.Select(p => p.Type));
         Assert.Equal(Path.Combine(_dir, "certs/admin-ca.pem"), config.Grpc?.ClientCa);

@@ -178,8 +178,11 @@ public sealed class MetricsTests : IDisposable
         Assert.True(after.Value("mcproxy_bytes_total", v4, ("route", "metered.example.test"), ("direction", "out")) > 0);
         Assert.Equal(1, httpBackend.Requests);
 
-        // Nothing per client: no label carries an address.
-        Assert.DoesNotContain(after.Samples, s => s.Labels.Values.Any(v => v.StartsWith("127.0.0.1:", StringComparison.Ordinal) && v != "127.0.0.1:0"));
+        // Nothing per client: no label carries a client address. The backend label carries configured backends only.
+        Assert.DoesNotContain(after.Samples, s => s.Labels.Any(l => l.Key != "backend" && l.Value.StartsWith("127.0.0.1:", StringComparison.Ordinal) && l.Value != "127.0.0.1:0"));
+        Assert.Equal(
+            new[] { l4Backend.Address, httpBackend.Address }.Order(StringComparer.Ordinal),
+            after.Samples.Where(s => s.Labels.ContainsKey("backend")).Select(s => s.Labels["backend"]).Distinct().Order(StringComparer.Ordinal));
         Assert.DoesNotContain(after.Samples, s => s.Labels.Values.Any(v => v == "::1"));
     }
 

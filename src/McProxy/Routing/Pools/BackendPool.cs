@@ -16,8 +16,8 @@ namespace McProxy.Routing.Pools;
 /// </remarks>
 internal sealed class BackendPool
 {
-    /// <summary>64: the tried set is one <see cref="ulong"/> per attempt. A route with more backends than this is not a pool we have been asked for.</summary>
-    public const int MaxMembers = 64;
+    /// <summary>64: the tried set is one <see cref="ulong"/> per attempt. The route rules refuse a larger pool.</summary>
+    public const int MaxMembers = RouteRules.MaxBackends;
 
     private readonly PoolMember[] _members;
     private int _cursor = -1;
