@@ -135,28 +135,11 @@ internal sealed class RouteRepository(Database database)
         => database.WriteAsync((connection, transaction) =>
         {
             using var command = connection.Command("UPDATE route_backends SET admin_state = $s WHERE route_id = $r AND address = $a", transaction)
-                .With("$s", StateName(state))
+                .With("$s", BackendAdminStates.Name(state))
                 .With("$r", routeId)
                 .With("$a", address);
             return command.ExecuteNonQuery() > 0;
         }, cancellationToken);
-
-    /// <summary>As stored in <c>route_backends.admin_state</c> and shown by the admin API.</summary>
-    public static string StateName(BackendAdminState state) => state switch
-    {
-        BackendAdminState.Drain => "drain",
-        BackendAdminState.Disabled => "disabled",
-        _ => "enabled",
-    };
-
-    /// <summary>"enabled", "drain" or "disabled"; null for anything else.</summary>
-    public static BackendAdminState? ParseState(string state) => state switch
-    {
-        "enabled" => BackendAdminState.Enabled,
-        "drain" => BackendAdminState.Drain,
-        "disabled" => BackendAdminState.Disabled,
-        _ => null,
-    };
 
     /// <summary>Every pool (of one listener's routes, or of all), by route id: backends by position, with their states.</summary>
     private static Dictionary<long, List<(string Address, BackendAdminState State)>> ReadPools(SqliteConnection connection, long? listenerId)
@@ -176,7 +159,7 @@ internal sealed class RouteRepository(Database database)
             }
 
             // The CHECK constraint allows only the three names.
-            pool.Add((reader.GetString(1), ParseState(reader.GetString(2)) ?? BackendAdminState.Enabled));
+            pool.Add((reader.GetString(1), BackendAdminStates.Parse(reader.GetString(2)) ?? BackendAdminState.Enabled));
         }
 
         return pools;

@@ -48,7 +48,7 @@ public sealed class CtlEndToEndTests : IAsyncLifetime
 
         var list = await Ctl("routes", "list", "--listener", L);
         var rows = list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^LISTENER\s+HOSTNAME\s+MODE\s+BACKEND\s+POLICIES\s+OPTIONS$", rows[0]);
+        Assert.Matches(@"^LISTENER\s+HOSTNAME\s+MODE\s+BACKENDS\s+POLICIES\s+OPTIONS$", rows[0]);
         Assert.Contains(rows, r => r.Contains("ctl.example.test", StringComparison.Ordinal) && r.Contains(_env.One.Address, StringComparison.Ordinal));
 
         var json = await Ctl("--json", "routes", "list");
