@@ -155,6 +155,31 @@ public sealed class McProxyClient : IDisposable
             new RemoveL7PolicyRequest { ListenerAddr = listenerAddr, Hostname = hostname, Policy = new L7Policy { Type = type, Value = value } },
             cancellationToken: cancellationToken);
 
+    /// <summary>The listener's route for <paramref name="hostname"/>, with its backends' status; NotFound when there is none.</summary>
+    public async Task<Route> GetRouteAsync(string listenerAddr, string hostname, CancellationToken cancellationToken = default)
+    {
+        var routes = await ListRoutesAsync(listenerAddr, cancellationToken);
+        var wanted = hostname.Trim().TrimEnd('.');
+        return routes.FirstOrDefault(r => string.Equals(r.Hostname, wanted, StringComparison.OrdinalIgnoreCase))
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"hostname: listener {listenerAddr} has no route {hostname}"));
+    }
+
+    /// <summary>
+    /// The live status of each backend of a route's pool (admin state, health, active connections), in the route's
+    /// order; NotFound when the listener has no such route.
+    /// </summary>
+    public async Task<IReadOnlyList<BackendStatus>> ListBackendsAsync(string listenerAddr, string hostname, CancellationToken cancellationToken = default)
+        => (await GetRouteAsync(listenerAddr, hostname, cancellationToken)).BackendStatus;
+
+    /// <summary>
+    /// Sets backend <paramref name="backend"/> of a route to <paramref name="state"/>: "enabled", "drain" (no new
+    /// connections while open ones finish) or "disabled". Returns the backend's status.
+    /// </summary>
+    public async Task<BackendStatus> SetBackendStateAsync(string listenerAddr, string hostname, string backend, string state, CancellationToken cancellationToken = default)
+        => (await Admin.SetBackendStateAsync(
+            new SetBackendStateRequest { ListenerAddr = listenerAddr, Hostname = hostname, Backend = backend, State = state },
+            cancellationToken: cancellationToken)).Backend;
+
     /// <summary>The standard health check of the whole server ("" service): Serving when its store answers.</summary>
     public async Task<HealthCheckResponse.Types.ServingStatus> CheckHealthAsync(CancellationToken cancellationToken = default)
         => (await Health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken)).Status;

@@ -4,7 +4,7 @@ using McProxyCtl.Commands;
 
 namespace McProxyCtl;
 
-/// <summary>The `mcproxyctl` command line: status, routes, firewall, policies.</summary>
+/// <summary>The `mcproxyctl` command line: status, routes, backends, firewall, policies.</summary>
 internal static class CtlCli
 {
     public static Task<int> RunAsync(string[] args)
@@ -39,6 +39,7 @@ internal static class CtlCli
 
         root.Subcommands.Add(new StatusCommand(globals, context));
         root.Subcommands.Add(new RoutesCommand(globals, context));
+        root.Subcommands.Add(new BackendsCommand(globals, context));
         root.Subcommands.Add(new FirewallCommand(globals, context));
         root.Subcommands.Add(new PoliciesCommand(globals, context));
         return root;

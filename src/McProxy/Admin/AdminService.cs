@@ -35,4 +35,7 @@ internal sealed class AdminService(ProxyAdmin admin) : ProxyAdminService.ProxyAd
 
     public override Task<RemoveL7PolicyResponse> RemoveL7Policy(RemoveL7PolicyRequest request, ServerCallContext context)
         => admin.RemoveL7PolicyAsync(request, context.CancellationToken);
+
+    public override Task<SetBackendStateResponse> SetBackendState(SetBackendStateRequest request, ServerCallContext context)
+        => admin.SetBackendStateAsync(request, context.CancellationToken);
 }

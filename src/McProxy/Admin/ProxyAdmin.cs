@@ -59,7 +59,7 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
             var snapshot = listener.Snapshot;
             response.Routes.AddRange(snapshot.Routes.Routes
                 .OrderBy(r => r.Hostname, StringComparer.Ordinal)
-                .Select(r => AdminMapping.ToMessage(r.Route, listener.Addr, snapshot.Policies.For(r.Hostname))));
+                .Select(r => AdminMapping.ToMessage(r, listener.Addr, snapshot.Policies.For(r.Hostname))));
         }
 
         return response;
@@ -72,7 +72,7 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
         var listener = FindListener(request.ListenerAddr);
         var route = RouteValidator.Validate(request.Route);
         var snapshot = await Refusals(routing.UpsertRouteAsync(listener, route, cancellationToken));
-        var stored = snapshot.FindRoute(route.Hostname)!.Route;
+        var stored = snapshot.FindRoute(route.Hostname)!;
         return new AddRouteResponse { Route = AdminMapping.ToMessage(stored, listener.Addr, snapshot.Policies.For(stored.Hostname)) };
     }
 
@@ -134,6 +134,29 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
         var hostname = RequireHostname(request.Hostname);
         await Refusals(routing.RemoveL7PolicyAsync(listener, hostname, policy, cancellationToken));
         return new RemoveL7PolicyResponse();
+    }
+
+    public async Task<SetBackendStateResponse> SetBackendStateAsync(SetBackendStateRequest request, CancellationToken cancellationToken)
+    {
+        var listener = FindListener(request.ListenerAddr);
+        var hostname = RequireHostname(request.Hostname);
+        if (request.Backend.Length == 0)
+        {
+            throw AdminErrors.InvalidArgument("backend", "is required");
+        }
+
+        if (!HostPort.TryParse(request.Backend.Trim(), allowEmptyHost: false, out var address, out var error))
+        {
+            throw AdminErrors.InvalidArgument("backend", error);
+        }
+
+        var state = BackendAdminStates.Parse(request.State)
+            ?? throw AdminErrors.InvalidArgument("state", $"{RuleText.Quote(request.State)} is not \"enabled\", \"drain\" or \"disabled\"");
+        var member = await Refusals(routing.SetBackendStateAsync(listener, hostname, address, state, cancellationToken));
+        // Named as the route writes it; the member is the live one, so the route in force holds it.
+        var route = listener.Snapshot.FindRoute(hostname);
+        var index = route is null ? -1 : route.Pool.Members.IndexOf(member);
+        return new SetBackendStateResponse { Backend = AdminMapping.ToMessage(member, index >= 0 ? route!.Route.Backends[index] : member.Address.ToString()) };
     }
 
     private ListenerState FindListener(string addr)

@@ -47,6 +47,11 @@ internal sealed class RouteEntry
             {
                 members[i].SetAdminState(state);
             }
+            else if (kept is not null)
+            {
+                // A new health policy starts health afresh, but the operator's drain stays: the store keeps it too.
+                members[i].SetAdminState(kept.AdminState);
+            }
         }
 
         Pool = new BackendPool(members, route.Balance);

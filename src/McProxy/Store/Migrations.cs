@@ -55,5 +55,22 @@ internal static class Migrations
             );
             CREATE INDEX l7_policies_route ON l7_policies(route_id);
             """),
+        // routes.backend stays, written as the pool's first backend (NOT NULL, and a reader of the file sees a
+        // route's main backend at a glance); nothing reads it any more: route_backends is the pool.
+        (5, "backend pools", """
+            CREATE TABLE route_backends (
+                id          INTEGER PRIMARY KEY,
+                route_id    INTEGER NOT NULL REFERENCES routes(id) ON DELETE CASCADE,
+                address     TEXT NOT NULL CHECK (address <> ''),
+                position    INTEGER NOT NULL CHECK (position >= 0),
+                admin_state TEXT NOT NULL DEFAULT 'enabled' CHECK (admin_state IN ('enabled', 'drain', 'disabled')),
+                UNIQUE (route_id, address)
+            );
+            CREATE INDEX route_backends_route ON route_backends(route_id, position);
+            INSERT INTO route_backends (route_id, address, position) SELECT id, backend, 0 FROM routes;
+            ALTER TABLE routes ADD COLUMN balance TEXT NOT NULL DEFAULT 'least_connections'
+                CHECK (balance IN ('least_connections', 'round_robin', 'first'));
+            ALTER TABLE routes ADD COLUMN health_check TEXT NOT NULL DEFAULT 'none' CHECK (health_check <> '');
+            """),
     ];
 }

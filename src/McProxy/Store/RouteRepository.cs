@@ -5,10 +5,13 @@ namespace McProxy.Store;
 
 internal sealed class RouteRepository(Database database)
 {
-    private const string Columns = "id, listener_id, hostname, backend, mode, tls_cert, tls_key, backend_tls, backend_ca, backend_h2c, send_proxy_protocol";
+    private const string Columns = "id, listener_id, hostname, mode, tls_cert, tls_key, backend_tls, backend_ca, backend_h2c, send_proxy_protocol, balance, health_check";
 
+    /// <summary>The routes with their pools (backends in configured order, each with its admin state).</summary>
     public IReadOnlyList<StoredRoute> List(long? listenerId = null) => database.Read(connection =>
     {
+        // Read in the one connection, so routes and pools come from the same state of the file.
+        var pools = ReadPools(connection, listenerId);
         using var command = listenerId is null
             ? connection.Command($"SELECT {Columns} FROM routes ORDER BY listener_id, hostname")
             : connection.Command($"SELECT {Columns} FROM routes WHERE listener_id = $l ORDER BY hostname").With("$l", listenerId);
@@ -16,7 +19,7 @@ internal sealed class RouteRepository(Database database)
         var result = new List<StoredRoute>();
         while (reader.Read())
         {
-            result.Add(Map(reader));
+            result.Add(Map(reader, pools));
         }
 
         return result;
@@ -31,7 +34,10 @@ internal sealed class RouteRepository(Database database)
         return command.ExecuteScalar() is long id ? id : (long?)null;
     });
 
-    /// <summary>Inserts the route, or replaces the options of the listener's route with the same hostname.</summary>
+    /// <summary>
+    /// Inserts the route, or replaces the options of the listener's route with the same hostname, with its pool, in
+    /// one transaction (see <see cref="Upsert"/>).
+    /// </summary>
     public Task<StoredRoute> UpsertAsync(StoredRoute route, CancellationToken cancellationToken = default)
         => database.WriteAsync((connection, transaction) => route with { Id = Upsert(connection, transaction, route) }, cancellationToken);
 
@@ -45,16 +51,27 @@ internal sealed class RouteRepository(Database database)
             return command.ExecuteNonQuery() > 0;
         }, cancellationToken);
 
+    /// <summary>
+    /// Writes the route and its pool: the backends in configured order; a backend the route had already keeps its
+    /// admin state (a drain survives a route update), a new one starts enabled, one no longer listed is deleted.
+    /// </summary>
     public static long Upsert(SqliteConnection connection, SqliteTransaction transaction, StoredRoute route)
+    {
+        var routeId = UpsertRoute(connection, transaction, route);
+        WritePool(connection, transaction, routeId, route.Route.Backends);
+        return routeId;
+    }
+
+    private static long UpsertRoute(SqliteConnection connection, SqliteTransaction transaction, StoredRoute route)
     {
         using var command = connection.Command(
             $"""
-            INSERT INTO routes (listener_id, hostname, backend, mode, tls_cert, tls_key, backend_tls, backend_ca, backend_h2c, send_proxy_protocol)
-            VALUES ($l, $h, $b, $m, $tc, $tk, $bt, $bca, $h2c, $spp)
+            INSERT INTO routes (listener_id, hostname, backend, mode, tls_cert, tls_key, backend_tls, backend_ca, backend_h2c, send_proxy_protocol, balance, health_check)
+            VALUES ($l, $h, $b, $m, $tc, $tk, $bt, $bca, $h2c, $spp, $bal, $hc)
             ON CONFLICT (listener_id, hostname) DO UPDATE SET
                 backend = excluded.backend, mode = excluded.mode, tls_cert = excluded.tls_cert, tls_key = excluded.tls_key,
                 backend_tls = excluded.backend_tls, backend_ca = excluded.backend_ca, backend_h2c = excluded.backend_h2c,
-                send_proxy_protocol = excluded.send_proxy_protocol,
+                send_proxy_protocol = excluded.send_proxy_protocol, balance = excluded.balance, health_check = excluded.health_check,
                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
             RETURNING id
             """,
@@ -68,8 +85,46 @@ internal sealed class RouteRepository(Database database)
             .With("$bt", route.Route.BackendTls)
             .With("$bca", route.Route.BackendCa)
             .With("$h2c", route.Route.BackendH2c)
-            .With("$spp", route.Route.SendProxyProtocol);
+            .With("$spp", route.Route.SendProxyProtocol)
+            .With("$bal", RouteRules.BalanceName(route.Route.Balance))
+            .With("$hc", route.Route.HealthCheck.ToString());
         return (long)command.ExecuteScalar()!;
+    }
+
+    private static void WritePool(SqliteConnection connection, SqliteTransaction transaction, long routeId, IReadOnlyList<string> backends)
+    {
+        var existing = new List<string>();
+        using (var select = connection.Command("SELECT address FROM route_backends WHERE route_id = $r", transaction).With("$r", routeId))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                existing.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var gone in existing.Where(a => !backends.Contains(a, StringComparer.Ordinal)))
+        {
+            using var delete = connection.Command("DELETE FROM route_backends WHERE route_id = $r AND address = $a", transaction)
+                .With("$r", routeId)
+                .With("$a", gone);
+            delete.ExecuteNonQuery();
+        }
+
+        for (var position = 0; position < backends.Count; position++)
+        {
+            // A backend that stays takes its new position and keeps its admin state.
+            using var upsert = connection.Command(
+                """
+                INSERT INTO route_backends (route_id, address, position) VALUES ($r, $a, $p)
+                ON CONFLICT (route_id, address) DO UPDATE SET position = excluded.position
+                """,
+                transaction)
+                .With("$r", routeId)
+                .With("$a", backends[position])
+                .With("$p", position);
+            upsert.ExecuteNonQuery();
+        }
     }
 
     /// <summary>
@@ -77,18 +132,59 @@ internal sealed class RouteRepository(Database database)
     /// <paramref name="routeId"/>; false when the route has no such backend.
     /// </summary>
     public Task<bool> SetBackendStateAsync(long routeId, string address, BackendAdminState state, CancellationToken cancellationToken)
-        => throw new NotImplementedException("route_backends: migration 5 (issue 16, store part)");
+        => database.WriteAsync((connection, transaction) =>
+        {
+            using var command = connection.Command("UPDATE route_backends SET admin_state = $s WHERE route_id = $r AND address = $a", transaction)
+                .With("$s", BackendAdminStates.Name(state))
+                .With("$r", routeId)
+                .With("$a", address);
+            return command.ExecuteNonQuery() > 0;
+        }, cancellationToken);
 
-    private static StoredRoute Map(SqliteDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), new RouteSettings
+    /// <summary>Every pool (of one listener's routes, or of all), by route id: backends by position, with their states.</summary>
+    private static Dictionary<long, List<(string Address, BackendAdminState State)>> ReadPools(SqliteConnection connection, long? listenerId)
     {
-        Hostname = reader.GetString(2),
-        Backends = [reader.GetString(3)],
-        Mode = reader.GetString(4) == "l7" ? RouteMode.L7 : RouteMode.L4,
-        TlsCert = reader.GetString(5),
-        TlsKey = reader.GetString(6),
-        BackendTls = reader.GetBoolean(7),
-        BackendCa = reader.GetString(8),
-        BackendH2c = reader.GetBoolean(9),
-        SendProxyProtocol = reader.GetBoolean(10),
-    });
+        const string Select = "SELECT b.route_id, b.address, b.admin_state FROM route_backends b";
+        using var command = listenerId is null
+            ? connection.Command($"{Select} ORDER BY b.route_id, b.position")
+            : connection.Command($"{Select} JOIN routes r ON r.id = b.route_id WHERE r.listener_id = $l ORDER BY b.route_id, b.position").With("$l", listenerId);
+        using var reader = command.ExecuteReader();
+        var pools = new Dictionary<long, List<(string, BackendAdminState)>>();
+        while (reader.Read())
+        {
+            var routeId = reader.GetInt64(0);
+            if (!pools.TryGetValue(routeId, out var pool))
+            {
+                pools[routeId] = pool = [];
+            }
+
+            // The CHECK constraint allows only the three names.
+            pool.Add((reader.GetString(1), BackendAdminStates.Parse(reader.GetString(2)) ?? BackendAdminState.Enabled));
+        }
+
+        return pools;
+    }
+
+    private static StoredRoute Map(SqliteDataReader reader, Dictionary<long, List<(string Address, BackendAdminState State)>> pools)
+    {
+        var id = reader.GetInt64(0);
+        var pool = pools.TryGetValue(id, out var found) ? found : throw new InvalidOperationException($"route {reader.GetString(2)} (id {id}) has no backends in route_backends");
+        return new StoredRoute(id, reader.GetInt64(1), new RouteSettings
+        {
+            Hostname = reader.GetString(2),
+            Backends = pool.ConvertAll(b => b.Address),
+            Mode = reader.GetString(3) == "l7" ? RouteMode.L7 : RouteMode.L4,
+            TlsCert = reader.GetString(4),
+            TlsKey = reader.GetString(5),
+            BackendTls = reader.GetBoolean(6),
+            BackendCa = reader.GetString(7),
+            BackendH2c = reader.GetBoolean(8),
+            SendProxyProtocol = reader.GetBoolean(9),
+            Balance = RouteRules.ParseBalance(reader.GetString(10)) ?? BalanceAlgorithm.LeastConnections,
+            HealthCheck = HealthCheckSetting.Parse(reader.GetString(11)) ?? HealthCheckSetting.None,
+        })
+        {
+            BackendStates = pool.ToDictionary(b => b.Address, b => b.State, StringComparer.Ordinal),
+        };
+    }
 }

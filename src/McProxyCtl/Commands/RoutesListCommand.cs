@@ -24,18 +24,36 @@ internal sealed class RoutesListCommand : CtlCommand
             return;
         }
 
-        var table = new TableWriter("LISTENER", "HOSTNAME", "MODE", "BACKEND", "POLICIES", "OPTIONS");
+        var table = new TableWriter("LISTENER", "HOSTNAME", "MODE", "BACKENDS", "POLICIES", "OPTIONS");
         foreach (var route in routes)
         {
-            table.Add(route.ListenerAddr, route.Hostname, route.Mode, route.Backend, route.L7Policies.Count.ToString(), Describe(route));
+            table.Add(route.ListenerAddr, route.Hostname, route.Mode, string.Join(',', Backends(route)), route.L7Policies.Count.ToString(), Describe(route));
         }
 
         await table.WriteAsync(Context.Out);
     }
 
+    /// <summary>The route's pool in order; a server without pools sends only the single backend.</summary>
+    public static IEnumerable<string> Backends(Route route) => route.Backends.Count > 0 ? route.Backends : [route.Backend];
+
     private static string Describe(Route route)
     {
         var options = new List<string>();
+        if (route.Balance.Length > 0 && route.Balance != "least_connections")
+        {
+            options.Add($"balance={route.Balance}");
+        }
+
+        if (route.HealthCheck.Length > 0 && route.HealthCheck != "none")
+        {
+            options.Add($"check={route.HealthCheck}");
+        }
+
+        foreach (var backend in route.BackendStatus.Where(b => b.AdminState != "enabled"))
+        {
+            options.Add($"{backend.AdminState}={backend.Address}");
+        }
+
         if (route.TlsCert.Length > 0)
         {
             options.Add($"cert={route.TlsCert}");

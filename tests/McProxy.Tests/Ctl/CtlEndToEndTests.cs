@@ -48,7 +48,7 @@ public sealed class CtlEndToEndTests : IAsyncLifetime
 
         var list = await Ctl("routes", "list", "--listener", L);
         var rows = list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^LISTENER\s+HOSTNAME\s+MODE\s+BACKEND\s+POLICIES\s+OPTIONS$", rows[0]);
+        Assert.Matches(@"^LISTENER\s+HOSTNAME\s+MODE\s+BACKENDS\s+POLICIES\s+OPTIONS$", rows[0]);
         Assert.Contains(rows, r => r.Contains("ctl.example.test", StringComparison.Ordinal) && r.Contains(_env.One.Address, StringComparison.Ordinal));
 
         var json = await Ctl("--json", "routes", "list");
@@ -61,6 +61,35 @@ public sealed class CtlEndToEndTests : IAsyncLifetime
         var remove = await Ctl("routes", "remove", "--listener", L, "--hostname", "ctl.example.test");
         Assert.Equal(ExitCodes.Success, remove.ExitCode);
         Assert.DoesNotContain(_env.Store.Routes.List(), r => r.Hostname == "ctl.example.test");
+    }
+
+    [Fact]
+    public async Task Backends_AddPool_ListDrainEnable_ChangesTheLiveServer()
+    {
+        var add = await Ctl("routes", "add", "--listener", L, "--hostname", "pool.example.test", "--backend", "127.0.0.1:9101", "--backend", "127.0.0.1:9102", "--balance", "first");
+        Assert.Equal(ExitCodes.Success, add.ExitCode);
+        Assert.Equal($"route pool.example.test on {L}: l4 to 127.0.0.1:9101, 127.0.0.1:9102 (first, health check tcp)\n", add.Out);
+
+        var routes = await Ctl("routes", "list", "--listener", L);
+        Assert.Contains(routes.Out.Split('\n'), r => r.Contains("pool.example.test", StringComparison.Ordinal) && r.Contains("127.0.0.1:9101,127.0.0.1:9102", StringComparison.Ordinal) && r.Contains("balance=first", StringComparison.Ordinal));
+
+        var drain = await Ctl("backends", "drain", "--listener", L, "--hostname", "pool.example.test", "--backend", "127.0.0.1:9102");
+        Assert.Equal(ExitCodes.Success, drain.ExitCode);
+        Assert.Equal($"backend 127.0.0.1:9102 of pool.example.test ({L}): drain, up, 0 active\n", drain.Out);
+
+        var list = await Ctl("backends", "list", "--listener", L, "--hostname", "pool.example.test");
+        Assert.Matches(@"^BACKEND\s+STATE\s+HEALTH\s+ACTIVE\s+FAILED_CONNECTS\n127\.0\.0\.1:9101\s+enabled\s+up\s+0\s+0\n127\.0\.0\.1:9102\s+drain\s+up\s+0\s+0\n$", list.Out);
+
+        var json = await Ctl("--json", "backends", "list", "--listener", L, "--hostname", "pool.example.test");
+        using (var document = JsonDocument.Parse(json.Out))
+        {
+            var states = document.RootElement.GetProperty("backend_status").EnumerateArray().Select(b => b.GetProperty("admin_state").GetString()).ToList();
+            Assert.Equal(["enabled", "drain"], states);
+            Assert.Equal(2, document.RootElement.GetProperty("backends").GetArrayLength());
+        }
+
+        Assert.Equal(ExitCodes.Success, (await Ctl("backends", "enable", "--listener", L, "--hostname", "pool.example.test", "--backend", "127.0.0.1:9102")).ExitCode);
+        Assert.All(_env.Store.Routes.List().Single(r => r.Hostname == "pool.example.test").BackendStates.Values, s => Assert.Equal(McProxy.Model.BackendAdminState.Enabled, s));
     }
 
     [Fact]
@@ -103,6 +132,8 @@ public sealed class CtlEndToEndTests : IAsyncLifetime
     [InlineData("NotFound", "routes", "remove", "--listener", L, "--hostname", "nope.example.test")]
     [InlineData("FailedPrecondition", "policies", "add", "--listener", L, "--hostname", AdminEnvironment.L4Host, "--type", "require_header", "--value", "X")]
     [InlineData("NotFound", "routes", "list", "--listener", ":9")]
+    [InlineData("NotFound", "backends", "drain", "--listener", L, "--hostname", AdminEnvironment.L4Host, "--backend", "127.0.0.1:1")]
+    [InlineData("NotFound", "backends", "list", "--listener", L, "--hostname", "nope.example.test")]
     public async Task Run_ServerRejects_ExitsOneWithStatusOnStderr(string status, params string[] args)
     {
         var run = await Ctl(args);

@@ -17,7 +17,12 @@ public sealed class CtlParserTests
     [InlineData("routes", "add", "--listener", ":443", "--hostname", "a.example.net", "--backend", "127.0.0.1:8080")]
     [InlineData("routes", "add", "--listener", ":443", "--hostname", "a.example.net", "--backend", "127.0.0.1:8080", "--mode", "l7", "--tls-cert", "/c.pem", "--tls-key", "/k.pem", "--backend-tls", "--backend-ca", "/ca.pem")]
     [InlineData("routes", "add", "--listener", ":443", "--hostname", "a.example.net", "--backend", "127.0.0.1:8080", "--backend-h2c", "--send-proxy-protocol")]
+    [InlineData("routes", "add", "--listener", ":443", "--hostname", "a.example.net", "--backend", "10.0.0.1:80", "--backend", "10.0.0.2:80", "--balance", "first", "--health-check", "http:/healthz")]
     [InlineData("routes", "remove", "--listener", ":443", "--hostname", "a.example.net")]
+    [InlineData("backends", "list", "--listener", ":443", "--hostname", "a.example.net")]
+    [InlineData("backends", "enable", "--listener", ":443", "--hostname", "a.example.net", "--backend", "10.0.0.1:80")]
+    [InlineData("backends", "drain", "--listener", ":443", "--hostname", "a.example.net", "--backend", "10.0.0.1:80")]
+    [InlineData("backends", "disable", "--listener", ":443", "--hostname", "a.example.net", "--backend", "10.0.0.1:80")]
     [InlineData("firewall", "list")]
     [InlineData("firewall", "add", "--type", "ip", "--value", "192.0.2.1")]
     [InlineData("firewall", "remove", "--type", "country", "--value", "CN")]
@@ -47,6 +52,17 @@ public sealed class CtlParserTests
         Assert.True(result.GetValue<bool>("--json"));
     }
 
+    [Fact]
+    public void Parse_RoutesAdd_BackendRepeats_InOrder()
+    {
+        var result = Parse("routes", "add", "--listener", ":443", "--hostname", "a.example.net", "--backend", "10.0.0.2:80", "--backend", "10.0.0.1:80", "--balance", "round_robin", "--health-check", "tcp");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(["10.0.0.2:80", "10.0.0.1:80"], result.GetValue<string[]>("--backend")!);
+        Assert.Equal("round_robin", result.GetValue<string>("--balance"));
+        Assert.Equal("tcp", result.GetValue<string>("--health-check"));
+    }
+
     [Theory]
     [InlineData("nonsense")]
     [InlineData("routes")]
@@ -57,6 +73,10 @@ public sealed class CtlParserTests
     [InlineData("firewall", "add", "--type", "ip")]
     [InlineData("policies", "add", "--listener", ":443", "--hostname", "a", "--type", "block_ip", "--value", "x")]
     [InlineData("policies", "list", "--listener", ":443")]
+    [InlineData("routes", "add", "--listener", ":443", "--hostname", "a.example.net", "--backend", "x:1", "--balance", "random")]
+    [InlineData("backends", "drain", "--listener", ":443", "--hostname", "a.example.net")]
+    [InlineData("backends", "list", "--listener", ":443")]
+    [InlineData("backends", "maint", "--listener", ":443", "--hostname", "a.example.net", "--backend", "x:1")]
     public async Task Run_BadCommandLine_ExitsWithUsageAndSaysWhyOnStderr(params string[] args)
     {
         var run = await CtlRun.RunAsync(["--socket", "/nonexistent.sock", .. args]);

@@ -115,6 +115,31 @@ public sealed class RoutingStateTests : IDisposable
     }
 
     [Fact]
+    public async Task SetBackendState_CommitsThenSetsTheLiveMember_AndADrainOutlivesANewHealthPolicyAndAReload()
+    {
+        var pool = new RouteSettings { Hostname = "raw.example.net", Backends = ["127.0.0.1:9001", "127.0.0.1:9002"], HealthCheck = HealthCheckSetting.None };
+        await _routing.UpsertRouteAsync(Live, pool, CancellationToken.None);
+
+        var member = await _routing.SetBackendStateAsync(Live, "raw.example.net", new McProxy.Net.HostPort("127.0.0.1", 9002), BackendAdminState.Drain, CancellationToken.None);
+
+        Assert.Same(member, Live.Snapshot.FindRoute("raw.example.net")!.Pool.Members[1]);
+        Assert.Equal(BackendAdminState.Drain, member.AdminState);
+        Assert.Equal(BackendAdminState.Drain, _store.Routes.List().Single(r => r.Hostname == "raw.example.net").BackendStates["127.0.0.1:9002"]);
+
+        // A new health check gives the members a new health policy: new member objects, the drain kept.
+        await _routing.UpsertRouteAsync(Live, pool with { HealthCheck = HealthCheckSetting.Tcp }, CancellationToken.None);
+        var rebuilt = Live.Snapshot.FindRoute("raw.example.net")!.Pool.Members;
+        Assert.NotSame(member, rebuilt[1]);
+        Assert.Equal([BackendAdminState.Enabled, BackendAdminState.Drain], rebuilt.Select(m => m.AdminState));
+        Assert.Equal(BackendAdminState.Drain, _store.Routes.List().Single(r => r.Hostname == "raw.example.net").BackendStates["127.0.0.1:9002"]);
+
+        using var reloaded = RoutingState.Load(_store, new ProxyMetrics(), _ => { });
+        Assert.Equal(
+            [BackendAdminState.Enabled, BackendAdminState.Drain],
+            reloaded.FindListener(Listener)!.Snapshot.FindRoute("raw.example.net")!.Pool.Members.Select(m => m.AdminState));
+    }
+
+    [Fact]
     public async Task Refusals_NameTheField_AndChangeNothing()
     {
         var before = Live.Snapshot;

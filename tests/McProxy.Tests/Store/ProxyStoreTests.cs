@@ -34,12 +34,12 @@ public sealed class ProxyStoreTests : IDisposable
         using var store = ProxyStore.Open(DbPath);
 
         Assert.Equal(Migrations.All.Count, store.Database.SchemaVersion);
-        Assert.Equal(4, store.Database.SchemaVersion);
+        Assert.Equal(5, store.Database.SchemaVersion);
         store.Database.Read(connection =>
         {
             Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
             Assert.Equal(1L, Scalar(connection, "PRAGMA foreign_keys"));
-            foreach (var table in new[] { "listeners", "routes", "firewall_rules", "l7_policies" })
+            foreach (var table in new[] { "listeners", "routes", "firewall_rules", "l7_policies", "route_backends" })
             {
                 Assert.Equal(1L, Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'"));
             }
@@ -54,7 +54,7 @@ public sealed class ProxyStoreTests : IDisposable
         ProxyStore.Open(DbPath).Dispose();
         using var store = ProxyStore.Open(DbPath);
 
-        Assert.Equal(4L, store.Database.Read(c => Scalar(c, "SELECT COUNT(*) FROM schema_migrations")));
+        Assert.Equal(5L, store.Database.Read(c => Scalar(c, "SELECT COUNT(*) FROM schema_migrations")));
     }
 
     [Fact]
