@@ -61,7 +61,7 @@ internal sealed partial class ResponseBodyCopier(TimeSpan activityTimeout, ILogg
         using var activity = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         activity.CancelAfter(activityTimeout);
         var token = activity.Token;
-        var body = context.Response.Body;
+        var output = context.Response;
         var reading = true;
         try
         {
@@ -72,23 +72,47 @@ internal sealed partial class ResponseBodyCopier(TimeSpan activityTimeout, ILogg
                 // Holds no buffer while the backend is silent: it is rented once data is there.
                 _ = await source.ReadAsync(Memory<byte>.Empty, token);
                 var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                int read;
+                var started = output.HasStarted;
                 try
                 {
-                    var read = await source.ReadAsync(chunk.AsMemory(0, ChunkSize), token);
-                    if (read == 0)
+                    read = await source.ReadAsync(chunk.AsMemory(0, ChunkSize), token);
+                    if (read > 0)
                     {
-                        break;
+                        activity.CancelAfter(activityTimeout);
+                        reading = false;
+                        if (started)
+                        {
+                            // Kestrel's output takes a copy at once: the chunk goes back before the flush waits, so
+                            // a client that reads nothing holds no chunk here.
+                            output.BodyWriter.Write(chunk.AsSpan(0, read));
+                        }
+                        else
+                        {
+                            // The first write sends the headers with the data (an HTTP/1.1 response not yet
+                            // started has no output memory to write into): the chunk waits for that flush.
+                            await output.Body.WriteAsync(chunk.AsMemory(0, read), token);
+                        }
                     }
-
-                    activity.CancelAfter(activityTimeout);
-                    reading = false;
-                    // Kestrel's write copies the chunk into its output and flushes: it waits while the client does
-                    // not read, and only then is the backend read again.
-                    await body.WriteAsync(chunk.AsMemory(0, read), token);
                 }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(chunk);
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (started)
+                {
+                    // Waits while the client does not read, and only then is the backend read again.
+                    var flushed = await output.BodyWriter.FlushAsync(token);
+                    if (flushed.IsCanceled)
+                    {
+                        throw new OperationCanceledException(token);
+                    }
                 }
 
                 activity.CancelAfter(activityTimeout);
