@@ -10,11 +10,11 @@ namespace McProxy.Http.Forwarding;
 /// it rents per response and holds while its write waits for the client: a client that stops reading (a slow-read
 /// attack) kept that array and Kestrel's copy of up to 64 KiB. Here the backend is read at most
 /// <see cref="ChunkSize"/> at a time, into a pooled buffer rented only once the backend has data (a zero-byte read
-/// first), and each chunk is written and flushed before the next read: the write waits while the client does not
-/// read, so a blocked client holds one chunk (and Kestrel's copy of it) and the backend is not read meanwhile.
-/// Flushing per read keeps streams (server-sent events, long polls) live. (Writing through Kestrel's
-/// <c>BodyWriter</c> with GetMemory/Advance/FlushAsync instead would save the copy, but made HTTP/1.1 downloads
-/// through TLS some 20 times slower here; HTTP/2 was not affected.)
+/// first), copied into Kestrel's output and returned, then flushed before the next read: the flush waits while the
+/// client does not read, so a blocked client holds Kestrel's copy of one chunk, none here, and the backend is not
+/// read meanwhile. Flushing per read keeps streams (server-sent events, long polls) live. (Reading the backend
+/// straight into Kestrel's <c>BodyWriter</c> memory with GetMemory/Advance/FlushAsync instead would save the copy,
+/// but made HTTP/1.1 downloads through TLS some 20 times slower here; HTTP/2 was not affected.)
 /// <para>
 /// Used for requests without a body only (a GET, a HEAD): YARP's activity timeout runs from the response headers
 /// on and is reset only by YARP's own copies, so a request body still being sent would be cut at
@@ -33,9 +33,9 @@ namespace McProxy.Http.Forwarding;
 internal sealed partial class ResponseBodyCopier(TimeSpan activityTimeout, ILogger logger)
 {
     /// <summary>
-    /// The most read from the backend per write: what a blocked client holds here (and again in Kestrel's output,
-    /// which copies it). A quarter of YARP's 64 KiB; a large download costs the same CPU per byte as with YARP's
-    /// copy (measured: 64 MiB over HTTP/1.1 and HTTP/2, same machine, same run).
+    /// The most read from the backend per flush: what a blocked client holds in Kestrel's output, which copies it.
+    /// A quarter of YARP's 64 KiB; a large download costs the same CPU per byte as with YARP's copy (measured:
+    /// 64 MiB over HTTP/1.1 and HTTP/2, same machine, same run).
     /// </summary>
     private const int ChunkSize = 16 * 1024;
 
