@@ -10,11 +10,11 @@ namespace McProxy.Http.Forwarding;
 /// it rents per response and holds while its write waits for the client: a client that stops reading (a slow-read
 /// attack) kept that array and Kestrel's copy of up to 64 KiB. Here the backend is read at most
 /// <see cref="ChunkSize"/> at a time, into a pooled buffer rented only once the backend has data (a zero-byte read
-/// first), and each chunk is written and flushed before the next read: the write waits while the client does not
-/// read, so a blocked client holds one chunk (and Kestrel's copy of it) and the backend is not read meanwhile.
-/// Flushing per read keeps streams (server-sent events, long polls) live. (Writing through Kestrel's
-/// <c>BodyWriter</c> with GetMemory/Advance/FlushAsync instead would save the copy, but made HTTP/1.1 downloads
-/// through TLS some 20 times slower here; HTTP/2 was not affected.)
+/// first), copied into Kestrel's output and returned, then flushed before the next read: the flush waits while the
+/// client does not read, so a blocked client holds Kestrel's copy of one chunk, none here, and the backend is not
+/// read meanwhile. Flushing per read keeps streams (server-sent events, long polls) live. (Reading the backend
+/// straight into Kestrel's <c>BodyWriter</c> memory with GetMemory/Advance/FlushAsync instead would save the copy,
+/// but made HTTP/1.1 downloads through TLS some 20 times slower here; HTTP/2 was not affected.)
 /// <para>
 /// Used for requests without a body only (a GET, a HEAD): YARP's activity timeout runs from the response headers
 /// on and is reset only by YARP's own copies, so a request body still being sent would be cut at
@@ -33,9 +33,9 @@ namespace McProxy.Http.Forwarding;
 internal sealed partial class ResponseBodyCopier(TimeSpan activityTimeout, ILogger logger)
 {
     /// <summary>
-    /// The most read from the backend per write: what a blocked client holds here (and again in Kestrel's output,
-    /// which copies it). A quarter of YARP's 64 KiB; a large download costs the same CPU per byte as with YARP's
-    /// copy (measured: 64 MiB over HTTP/1.1 and HTTP/2, same machine, same run).
+    /// The most read from the backend per flush: what a blocked client holds in Kestrel's output, which copies it.
+    /// A quarter of YARP's 64 KiB; a large download costs the same CPU per byte as with YARP's copy (measured:
+    /// 64 MiB over HTTP/1.1 and HTTP/2, same machine, same run).
     /// </summary>
     private const int ChunkSize = 16 * 1024;
 
@@ -61,7 +61,7 @@ internal sealed partial class ResponseBodyCopier(TimeSpan activityTimeout, ILogg
         using var activity = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         activity.CancelAfter(activityTimeout);
         var token = activity.Token;
-        var body = context.Response.Body;
+        var output = context.Response;
         var reading = true;
         try
         {
@@ -72,23 +72,47 @@ internal sealed partial class ResponseBodyCopier(TimeSpan activityTimeout, ILogg
                 // Holds no buffer while the backend is silent: it is rented once data is there.
                 _ = await source.ReadAsync(Memory<byte>.Empty, token);
                 var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                int read;
+                var started = output.HasStarted;
                 try
                 {
-                    var read = await source.ReadAsync(chunk.AsMemory(0, ChunkSize), token);
-                    if (read == 0)
+                    read = await source.ReadAsync(chunk.AsMemory(0, ChunkSize), token);
+                    if (read > 0)
                     {
-                        break;
+                        activity.CancelAfter(activityTimeout);
+                        reading = false;
+                        if (started)
+                        {
+                            // Kestrel's output takes a copy at once: the chunk goes back before the flush waits, so
+                            // a client that reads nothing holds no chunk here.
+                            output.BodyWriter.Write(chunk.AsSpan(0, read));
+                        }
+                        else
+                        {
+                            // The first write sends the headers with the data (an HTTP/1.1 response not yet
+                            // started has no output memory to write into): the chunk waits for that flush.
+                            await output.Body.WriteAsync(chunk.AsMemory(0, read), token);
+                        }
                     }
-
-                    activity.CancelAfter(activityTimeout);
-                    reading = false;
-                    // Kestrel's write copies the chunk into its output and flushes: it waits while the client does
-                    // not read, and only then is the backend read again.
-                    await body.WriteAsync(chunk.AsMemory(0, read), token);
                 }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(chunk);
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (started)
+                {
+                    // Waits while the client does not read, and only then is the backend read again.
+                    var flushed = await output.BodyWriter.FlushAsync(token);
+                    if (flushed.IsCanceled)
+                    {
+                        throw new OperationCanceledException(token);
+                    }
                 }
 
                 activity.CancelAfter(activityTimeout);

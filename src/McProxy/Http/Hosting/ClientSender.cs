@@ -25,11 +25,13 @@ namespace McProxy.Http.Hosting;
 internal sealed class ClientSender
 {
     /// <summary>
-    /// Past this much unsent output, Kestrel's flushes wait. Half of Kestrel's own transport limit (64 KiB): a client
-    /// that stops reading holds this plus one TLS record here, and two records' worth still keeps a send going
-    /// while the next record is encrypted.
+    /// Past this much unsent output, Kestrel's flushes wait. A quarter of Kestrel's own transport limit (64 KiB): a
+    /// client that stops reading holds this plus one TLS record here. Kestrel's HTTPS layer writes records of at most
+    /// 4 KiB (its pool's block), so this is four records, enough to keep a send going while the next is encrypted;
+    /// what keeps a fast client's link busy is the kernel's send buffer behind it. 32 KiB cost a slow reader 24 KB
+    /// more (l7_slowread) for the same download speed and CPU.
     /// </summary>
-    private const long PauseWriterThreshold = 32 * 1024;
+    private const long PauseWriterThreshold = 16 * 1024;
 
     /// <summary>
     /// How long a closing connection waits for the client to take its last bytes: a client that takes nothing for

@@ -11,6 +11,9 @@ namespace McProxy.Http.Hosting;
 internal sealed class HandOffStream(IConnectionView owner, Socket socket, byte[] replay) : Stream
 {
     private readonly NetworkStream _socket = new(socket, ownsSocket: false);
+
+    /// <summary>The ClientHello still to replay; let go once replayed, as a connection may then idle for long.</summary>
+    private byte[]? _replay = replay.Length > 0 ? replay : null;
     private int _replayed;
 
     /// <summary>Raised once, when the client's side has ended (end of stream or an error).</summary>
@@ -28,12 +31,17 @@ internal sealed class HandOffStream(IConnectionView owner, Socket socket, byte[]
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_replayed < replay.Length)
+        if (_replay is { } hello)
         {
             // A zero-byte read asks "is there data?": there is, without touching the socket.
-            var count = Math.Min(buffer.Length, replay.Length - _replayed);
-            replay.AsSpan(_replayed, count).CopyTo(buffer.Span);
+            var count = Math.Min(buffer.Length, hello.Length - _replayed);
+            hello.AsSpan(_replayed, count).CopyTo(buffer.Span);
             _replayed += count;
+            if (_replayed == hello.Length)
+            {
+                _replay = null;
+            }
+
             return count;
         }
 
