@@ -20,11 +20,6 @@ internal static class RouteValidator
             throw AdminErrors.InvalidArgument("route", "is required");
         }
 
-        if (route.Backend.Length > 0 && route.Backends.Count > 0)
-        {
-            throw AdminErrors.InvalidArgument("route.backends", "set backend (one) or backends (a pool), not both");
-        }
-
         var draft = new RouteDraft
         {
             Hostname = route.Hostname,
@@ -40,11 +35,7 @@ internal static class RouteValidator
             BackendH2c = route.BackendH2C,
             SendProxyProtocol = route.SendProxyProtocol,
         };
-        var errors = RouteRules.Check(draft);
-        // Bridge until RouteRules knows backends (issue 16, pool-config): its single-backend rule would call a
-        // pool's empty backend missing. Once it does, it raises no "backend" error for a pool and this is a no-op.
-        errors.RemoveAll(e => e.Field == "backend" && draft.Backend.Length == 0 && draft.Backends.Count > 0);
-        ThrowFirst(errors);
+        ThrowFirst(RouteRules.Check(draft));
         foreach (var (field, path) in RouteRules.Paths(draft))
         {
             if (path.Length > 0 && !Path.IsPathFullyQualified(path))
