@@ -25,13 +25,13 @@ internal sealed partial class TcpRelay
     private const int Again = -1;
     private const int Unsupported = -2;
 
-    private static bool CanSplice(Socket socket)
+    /// <summary>
+    /// Whether a splice on <paramref name="socket"/> can be trusted not to block. .NET makes a socket non-blocking at
+    /// its first async operation, which both of a relay's sockets have had by the time data flows (each pump's first
+    /// zero-byte read); checked once per direction, at its first chunk, so an idle connection never pays for it.
+    /// </summary>
+    private static bool IsNonBlocking(Socket socket)
     {
-        if (!OperatingSystem.IsLinux() || socket.ProtocolType != ProtocolType.Tcp)
-        {
-            return false;
-        }
-
         var handle = socket.SafeHandle;
         var added = false;
         try
@@ -56,6 +56,7 @@ internal sealed partial class TcpRelay
     private async Task SplicePumpAsync(Socket from, Socket to, bool fromClient)
     {
         SplicePipe? pipe = null;
+        var socketsChecked = false;
         try
         {
             while (true)
@@ -70,6 +71,19 @@ internal sealed partial class TcpRelay
                         // No pipe to be had (the descriptor bound, or pipe2 failed): this direction copies.
                         await PumpAsync(from, to, fromClient);
                         return;
+                    }
+
+                    if (!socketsChecked)
+                    {
+                        if (!OperatingSystem.IsLinux() || !IsNonBlocking(from) || !IsNonBlocking(to))
+                        {
+                            SplicePipe.Return(pipe);
+                            pipe = null;
+                            await PumpAsync(from, to, fromClient);
+                            return;
+                        }
+
+                        socketsChecked = true;
                     }
                 }
 

@@ -28,7 +28,7 @@ internal sealed partial class TcpRelay
     internal static Task RunAsync(IConnectionView connection, Socket client, Socket backend, bool splice)
     {
         var relay = new TcpRelay(connection);
-        return splice && CanSplice(client) && CanSplice(backend)
+        return splice && client.ProtocolType == ProtocolType.Tcp && backend.ProtocolType == ProtocolType.Tcp
             ? Task.WhenAll(
                 relay.SplicePumpAsync(client, backend, fromClient: true),
                 relay.SplicePumpAsync(backend, client, fromClient: false))
