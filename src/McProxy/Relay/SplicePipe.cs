@@ -19,8 +19,8 @@ internal sealed class SplicePipe : IDisposable
 
     private static readonly ConcurrentBag<SplicePipe> Pool = [];
     private static readonly int MaxOpenPipes = Math.Max(0, SpliceNative.OpenFileLimit() / 8);
-    private static int s_open;
-    private static int s_pooled;
+    private static int _open;
+    private static int _pooled;
 
     private int _closed;
 
@@ -39,26 +39,26 @@ internal sealed class SplicePipe : IDisposable
     public int Size { get; }
 
     /// <summary>Pipes open now, pooled or lent (for tests and the fd bound).</summary>
-    public static int OpenCount => Volatile.Read(ref s_open);
+    public static int OpenCount => Volatile.Read(ref _open);
 
     /// <summary>An empty pipe, from the pool or new; null when none can be had (fd limit near, pipe2 failed).</summary>
     public static SplicePipe? Rent()
     {
         if (Pool.TryTake(out var pooled))
         {
-            Interlocked.Decrement(ref s_pooled);
+            Interlocked.Decrement(ref _pooled);
             return pooled;
         }
 
-        if (Interlocked.Increment(ref s_open) > MaxOpenPipes)
+        if (Interlocked.Increment(ref _open) > MaxOpenPipes)
         {
-            Interlocked.Decrement(ref s_open);
+            Interlocked.Decrement(ref _open);
             return null;
         }
 
         if (!SpliceNative.TryCreatePipe(out var readFd, out var writeFd))
         {
-            Interlocked.Decrement(ref s_open);
+            Interlocked.Decrement(ref _open);
             return null;
         }
 
@@ -69,13 +69,13 @@ internal sealed class SplicePipe : IDisposable
     /// <summary>Gives back a pipe that holds no bytes; the pool keeps it, or it is closed.</summary>
     public static void Return(SplicePipe pipe)
     {
-        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        if (Interlocked.Increment(ref _pooled) <= MaxPooled)
         {
             Pool.Add(pipe);
             return;
         }
 
-        Interlocked.Decrement(ref s_pooled);
+        Interlocked.Decrement(ref _pooled);
         pipe.Dispose();
     }
 
@@ -84,7 +84,7 @@ internal sealed class SplicePipe : IDisposable
     {
         while (Pool.TryTake(out var pipe))
         {
-            Interlocked.Decrement(ref s_pooled);
+            Interlocked.Decrement(ref _pooled);
             pipe.Dispose();
         }
     }
@@ -96,7 +96,7 @@ internal sealed class SplicePipe : IDisposable
         {
             SpliceNative.Close(ReadFd);
             SpliceNative.Close(WriteFd);
-            Interlocked.Decrement(ref s_open);
+            Interlocked.Decrement(ref _open);
         }
     }
 }
