@@ -544,7 +544,7 @@ preamble=$(cat <<TEXT
 Machine: $machine. Shared and noisy (other builds run beside it): compare ratios within this run only.
 Versions: $versions.
 Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections (L4), or TLS connections terminated by the proxy after one HTTP/1.1 request or one HTTP/2 stream (L7), on a freshly started proxy. Slow readers: RSS slope over $slow_readers HTTP/1.1 downloads of a 1 GiB body whose clients (4 KiB receive buffer) read nothing, on a freshly started proxy. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
-Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; none splices.
+Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; mc-proxy relays L4 with splice(2) (MCPROXY_SPLICE=0 in BENCH_MCPROXY_ENV copies instead), HAProxy runs with nosplice.
 TEXT
 )
 cp "$raw" "$results/$stamp.tsv"
