@@ -6,18 +6,22 @@
 # does not favour one), BENCH_RUNS times, and reports the median of each figure with mc-proxy's ratio to HAProxy.
 # Writes bench/results/<date>.md with a PNG chart and the table into README.md's Performance section.
 #
-# Fairness: each proxy gets BENCH_WORKERS CPUs (HAProxy nbthread, nginx worker_processes, mc-proxy
-# DOTNET_PROCESSOR_COUNT) and is pinned with taskset to the same CPU set; with one worker the proxy has CPU 1
-# and the load generators and backends CPU 0, so neither steals from the other. No proxy writes access logs;
-# none splices.
+# Fairness: each proxy gets the same workers (HAProxy nbthread, nginx worker_processes, mc-proxy
+# DOTNET_PROCESSOR_COUNT) and the same CPUs. Two layouts (BENCH_LAYOUT): "pinned", one worker per proxy on CPU 1
+# and the load generators and backends on CPU 0, so neither steals from the other; "shared", two workers per
+# proxy and every process free to use every CPU, as operators run it. "both" measures everything pinned, then the
+# L4 scenarios again shared (rows "..., shared layout"). No proxy writes access logs; HAProxy does not splice
+# (mc-proxy does on Linux unless BENCH_MCPROXY_ENV="MCPROXY_SPLICE=0").
 #
 # Environment (defaults in brackets):
 #   BENCH_QUICK=1            a smoke run: 2 s per figure, 1 run, 1,000 idle connections
 #   BENCH_DURATION [5]       seconds per measured figure (after a 1 s warm-up)
 #   BENCH_RUNS [3]           runs per proxy and scenario; the table shows the median
-#   BENCH_WORKERS [1]        worker threads/processes per proxy: 1 or 2
-#   BENCH_SCENARIOS          [l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle
-#                            l7_idle_h2 l7_slowread]
+#   BENCH_LAYOUT [both]      pinned (1 worker per proxy on CPU 1, tools on CPU 0), shared (2 workers per proxy,
+#                            every process on every CPU), or both (every scenario pinned, then the L4 ones shared)
+#   BENCH_WORKERS            the old switch: 2 means BENCH_LAYOUT=shared, 1 BENCH_LAYOUT=pinned
+#   BENCH_SCENARIOS          [l4_connrate l4_pool_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake
+#                            l4_idle l7_idle l7_idle_h2 l7_slowread]
 #   BENCH_PROXIES            [mc-proxy haproxy nginx]
 #   BENCH_DIRECT [1]         also drive the backends with no proxy in between, as the ceiling of this machine
 #   BENCH_IDLE_CONNECTIONS [5000] (L4 relayed and L7 TLS connections alike),
@@ -35,9 +39,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 quick=${BENCH_QUICK:-0}
 duration=${BENCH_DURATION:-$([[ $quick == 1 ]] && echo 2 || echo 5)}
 runs=${BENCH_RUNS:-$([[ $quick == 1 ]] && echo 1 || echo 3)}
-workers=${BENCH_WORKERS:-1}
+case ${BENCH_WORKERS:-} in
+  '') layout=${BENCH_LAYOUT:-both} ;;
+  1) layout=${BENCH_LAYOUT:-pinned} ;;
+  2) layout=${BENCH_LAYOUT:-shared} ;;
+  *) echo "bench: BENCH_WORKERS must be 1 or 2" >&2; exit 2 ;;
+esac
 # The idle scenarios restart each proxy (a fresh process per memory figure), so they run last, after the warm ones.
-scenarios=${BENCH_SCENARIOS:-l4_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle l7_idle_h2 l7_slowread}
+scenarios=${BENCH_SCENARIOS:-l4_connrate l4_pool_connrate l4_bulk1 l4_bulk8 l4_latency l7_h1 l7_h2 l7_handshake l4_idle l7_idle l7_idle_h2 l7_slowread}
 proxies=(${BENCH_PROXIES:-mc-proxy haproxy nginx})
 direct=${BENCH_DIRECT:-1}
 idle_connections=${BENCH_IDLE_CONNECTIONS:-$([[ $quick == 1 ]] && echo 1000 || echo 5000)}
@@ -46,10 +55,17 @@ latency_rate=${BENCH_LATENCY_RATE:-2000}
 nice_level=${BENCH_NICE:--20}
 warmup=${BENCH_WARMUP:-$([[ $quick == 1 ]] && echo 1 || echo 20)}
 
-case $workers in
-  1) proxy_cpus=1 tool_cpus=0 ;;
-  2) proxy_cpus=0-1 tool_cpus=0-1 ;;
-  *) echo "bench: BENCH_WORKERS must be 1 or 2" >&2; exit 2 ;;
+# set_layout pinned|shared: the workers per proxy and the CPUs of the proxies and of the tools and backends.
+set_layout() {
+  case $1 in
+    pinned) workers=1 proxy_cpus=1 tool_cpus=0 ;;
+    shared) workers=2 proxy_cpus=0-1 tool_cpus=0-1 ;;
+    *) echo "bench: BENCH_LAYOUT must be pinned, shared or both" >&2; exit 2 ;;
+  esac
+}
+case $layout in
+  both) set_layout pinned ;;
+  *) set_layout "$layout" ;;
 esac
 
 readonly work=out/bench
@@ -59,6 +75,8 @@ readonly loadgen=out/loadgen/mc-loadgen
 declare -A l4_port=([mc-proxy]=18443 [haproxy]=28443 [nginx]=38443)
 declare -A l7_port=([mc-proxy]=18444 [haproxy]=28444 [nginx]=38444)
 readonly answer_port=19001 echo_port=19002 source_port=19003 http_port=19080
+# Three more answer backends: the members of the L4 pool (issue 16) in l4_pool_connrate.
+readonly pool_ports=(19004 19005 19006)
 
 log() { echo "bench: $*" >&2; }
 
@@ -100,6 +118,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 cat "$work/l7.pem" "$work/l7.key" > "$work/haproxy/l7-combined.pem"
 
 # --- configurations ---------------------------------------------------------------------------------------
+# write_configs: the proxies' configurations for the current layout's workers.
+write_configs() {
+# The pool route needs the [[listeners.routes]] backends/balance keys (issue 16): written only when measured.
+local pool_route="" pool_servers=""
+if [[ " $scenarios " == *" l4_pool_connrate "* ]]; then
+  pool_route=$(printf '  [[listeners.routes]]\n  hostname = "pool.bench"\n  backends = ["127.0.0.1:%s", "127.0.0.1:%s", "127.0.0.1:%s"]\n  balance = "round_robin"\n' "${pool_ports[@]}")
+fi
+pool_servers=$(printf '  server pool%s 127.0.0.1:%s\n' "${pool_ports[0]}" "${pool_ports[0]}" "${pool_ports[1]}" "${pool_ports[1]}" "${pool_ports[2]}" "${pool_ports[2]}")
 cat > "$work/mc-proxy/mc-proxy.toml" <<TOML
 [database]
 path = "mc-proxy.db"
@@ -119,6 +145,7 @@ addr = "127.0.0.1:${l4_port[mc-proxy]}"
   hostname = "source.bench"
   backend = "127.0.0.1:$source_port"
 
+$pool_route
 # wrk and h2load connect to an IP address and so send no usable SNI: the default route catches them.
 [[listeners]]
 addr = "127.0.0.1:${l7_port[mc-proxy]}"
@@ -162,6 +189,7 @@ frontend l4
   use_backend answer if { req_ssl_sni -i answer.bench }
   use_backend echo if { req_ssl_sni -i echo.bench }
   use_backend source if { req_ssl_sni -i source.bench }
+  use_backend pool if { req_ssl_sni -i pool.bench }
 
 backend answer
   mode tcp
@@ -174,6 +202,11 @@ backend echo
 backend source
   mode tcp
   server source 127.0.0.1:$source_port
+
+backend pool
+  mode tcp
+  balance roundrobin
+$pool_servers
 
 frontend l7
   mode http
@@ -201,7 +234,13 @@ stream {
     answer.bench 127.0.0.1:$answer_port;
     echo.bench   127.0.0.1:$echo_port;
     source.bench 127.0.0.1:$source_port;
+    pool.bench   pool;
     default      127.0.0.1:1;
+  }
+  upstream pool {
+    server 127.0.0.1:${pool_ports[0]};
+    server 127.0.0.1:${pool_ports[1]};
+    server 127.0.0.1:${pool_ports[2]};
   }
   server {
     listen 127.0.0.1:${l4_port[nginx]};
@@ -239,6 +278,8 @@ http {
   }
 }
 CONF
+}
+write_configs
 
 # The L7 origin: a small fixed body over HTTP/1.1 keep-alive; the same for every proxy. /large is 1 GiB (a sparse
 # file: no disk) for the slow readers.
@@ -271,8 +312,15 @@ CONF
 # --- start everything -------------------------------------------------------------------------------------
 nice -n "$nice_level" taskset -c "$tool_cpus" "$loadgen" backend --answer $answer_port --echo $echo_port --source $source_port 2>"$work/backend.log" &
 pids+=($!)
+tool_pids=($!)
+for port in "${pool_ports[@]}"; do
+  nice -n "$nice_level" taskset -c "$tool_cpus" "$loadgen" backend --answer "$port" 2>>"$work/backend.log" &
+  pids+=($!)
+  tool_pids+=($!)
+done
 nice -n "$nice_level" taskset -c "$tool_cpus" nginx -p "$PWD/$work/origin" -c "$PWD/$work/origin/nginx.conf" -g "daemon off;" 2>>"$work/origin/logs/error.log" &
 pids+=($!)
+tool_pids+=($!)
 
 declare -A proxy_pid measured
 start_proxy() {
@@ -304,7 +352,7 @@ stop_proxy() {
   while (exec 3<>"/dev/tcp/127.0.0.1/${l4_port[$1]}") 2>/dev/null; do sleep 0.1; done
 }
 
-for port in $answer_port $echo_port $source_port $http_port; do wait_port "$port"; done
+for port in $answer_port $echo_port $source_port $http_port "${pool_ports[@]}"; do wait_port "$port"; done
 for proxy in "${proxies[@]}"; do start_proxy "$proxy"; done
 
 raw="$work/raw.tsv"
@@ -349,7 +397,7 @@ run_one() {
   local scenario=$1 proxy=$2 l4 l7 out
   if [[ $proxy == direct ]]; then
     case $scenario in
-      l4_connrate) l4=$answer_port ;;
+      l4_connrate | l4_pool_connrate) l4=$answer_port ;;
       l4_bulk*) l4=$source_port ;;
       l4_latency) l4=$echo_port ;;
       *) return 0 ;;
@@ -360,6 +408,8 @@ run_one() {
   l7=${l7_port[$proxy]:-}
   case $scenario in
     l4_connrate) tool "$loadgen" connrate --target "127.0.0.1:$l4" --sni answer.bench --connections 64 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
+    # The same load as l4_connrate, to a route whose three backends take turns (round robin).
+    l4_pool_connrate) tool "$loadgen" connrate --target "127.0.0.1:$l4" --sni pool.bench --connections 64 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_bulk1) tool "$loadgen" bulk --target "127.0.0.1:$l4" --sni source.bench --streams 1 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_bulk8) tool "$loadgen" bulk --target "127.0.0.1:$l4" --sni source.bench --streams 8 --duration "$duration" --pids "${measured[$proxy]:-}" ;;
     l4_latency) tool "$loadgen" latency --target "127.0.0.1:$l4" --sni echo.bench --rate "$latency_rate" --connections 10 --duration "$duration" ;;
@@ -414,6 +464,8 @@ wrk_result() {
 # compiles hot methods again, optimised and profile-guided, in the background (tiered compilation), and under
 # steady load on one CPU that takes 30-60 s: after 5 s its L7 path still spent about twice the CPU per request of
 # its steady state. Every proxy gets the same warm-up.
+warm_up() {
+local proxy
 for proxy in "${proxies[@]}"; do
   tool "$loadgen" connrate --target "127.0.0.1:${l4_port[$proxy]}" --sni answer.bench --duration "$warmup" >/dev/null || true
   tool "$loadgen" latency --target "127.0.0.1:${l4_port[$proxy]}" --sni echo.bench --duration 1 >/dev/null || true
@@ -424,9 +476,13 @@ for proxy in "${proxies[@]}"; do
     tool h2load -t1 -c10 -m10 -D "$warmup" "https://127.0.0.1:${l7_port[$proxy]}/" >/dev/null 2>&1 || true
   fi
 done
+}
 
-started=$(date -u +%s)
-for scenario in $scenarios; do
+# measure SUFFIX SCENARIO...: every scenario, recorded as SCENARIO+SUFFIX ("_shared" in the shared layout's pass).
+measure() {
+local suffix=$1 scenario order run i proxy json
+shift
+for scenario in "$@"; do
   order=("${proxies[@]}")
   [[ $direct == 1 && $scenario =~ ^l4_(connrate|bulk|latency) ]] && order+=(direct)
   for run in $(seq "$runs"); do
@@ -439,14 +495,36 @@ for scenario in $scenarios; do
       fi
       json=$(run_one "$scenario" "$proxy") || json=""
       if [[ $json == \{* ]]; then
-        record "$scenario" "$proxy" "$run" "$json"
+        record "$scenario$suffix" "$proxy" "$run" "$json"
       else
-        log "$scenario $proxy run $run: no result"
+        log "$scenario$suffix $proxy run $run: no result"
       fi
       sleep 0.5
     done
   done
 done
+}
+
+started=$(date -u +%s)
+warm_up
+# shellcheck disable=SC2086
+measure "" $scenarios
+if [[ $layout == both ]]; then
+  # The shared layout, L4 only: two workers per proxy, every process (proxies, backends, tools) on every CPU.
+  set_layout shared
+  log "shared layout: $workers workers per proxy, CPUs $proxy_cpus"
+  for proxy in "${proxies[@]}"; do stop_proxy "$proxy"; done
+  write_configs
+  for pid in "${tool_pids[@]}" $(pgrep -d' ' -P "${tool_pids[-1]}" || true); do taskset -a -cp "$tool_cpus" "$pid" >/dev/null; done
+  for proxy in "${proxies[@]}"; do start_proxy "$proxy"; done
+  warm_up
+  shared_scenarios=()
+  for scenario in $scenarios; do
+    [[ $scenario =~ ^l4_(connrate|pool_connrate|bulk1|bulk8|latency)$ ]] && shared_scenarios+=("$scenario")
+  done
+  measure _shared "${shared_scenarios[@]}"
+  set_layout pinned
+fi
 log "measured in $(($(date -u +%s) - started)) s"
 
 [[ ${BENCH_NO_REPORT:-0} == 1 ]] && { cat "$raw"; exit 0; }
@@ -456,12 +534,17 @@ stamp=$(date -u +%Y-%m-%d-%H%M)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 machine="$(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
 versions="mc-proxy $(git describe --always --dirty 2>/dev/null || echo '?') on .NET $(dotnet --version), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3)"
-settings="$workers worker per proxy (CPU $proxy_cpus; load generators and backends on CPU $tool_cpus), ${duration} s per figure after a 1 s warm-up (and ${warmup} s of each kind of load before the first), median of $runs runs"
+case $layout in
+  pinned) layout_text="$workers worker per proxy (CPU $proxy_cpus; load generators and backends on CPU $tool_cpus)" ;;
+  shared) layout_text="$workers workers per proxy, every process on every CPU" ;;
+  both) layout_text="1 worker per proxy (CPU 1; load generators and backends on CPU 0), then the L4 rows marked \"shared layout\" with 2 workers per proxy and every process on every CPU" ;;
+esac
+settings="$layout_text, ${duration} s per figure after a 1 s warm-up (and ${warmup} s of each kind of load before the first), median of $runs runs"
 preamble=$(cat <<TEXT
 Machine: $machine. Shared and noisy (other builds run beside it): compare ratios within this run only.
 Versions: $versions.
 Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections (L4), or TLS connections terminated by the proxy after one HTTP/1.1 request or one HTTP/2 stream (L7), on a freshly started proxy. Slow readers: RSS slope over $slow_readers HTTP/1.1 downloads of a 1 GiB body whose clients (4 KiB receive buffer) read nothing, on a freshly started proxy. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
-Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; none splices.
+Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; mc-proxy relays L4 with splice(2) (MCPROXY_SPLICE=0 in BENCH_MCPROXY_ENV copies instead), HAProxy runs with nosplice.
 TEXT
 )
 cp "$raw" "$results/$stamp.tsv"

@@ -17,10 +17,21 @@ internal static class Report
     [
         new("l4_connrate", "conn_per_s", "L4 new connections/s", "conn/s", HigherIsBetter: true, Target: 0.9),
         new("l4_connrate", "cpu_us_per_conn", "L4 proxy CPU per connection", "µs", HigherIsBetter: false, Target: null),
+        // Issue 16: the same load to a route of three backends taken in turn (round robin).
+        new("l4_pool_connrate", "conn_per_s", "L4 new connections/s, three-backend pool", "conn/s", HigherIsBetter: true, Target: 0.9),
+        new("l4_pool_connrate", "cpu_us_per_conn", "L4 proxy CPU per connection, three-backend pool", "µs", HigherIsBetter: false, Target: null),
         new("l4_bulk1", "mb_per_s", "L4 bulk throughput, 1 stream", "MB/s", HigherIsBetter: true, Target: 1.0),
         new("l4_bulk8", "mb_per_s", "L4 bulk throughput, 8 streams", "MB/s", HigherIsBetter: true, Target: 1.0),
         new("l4_latency", "p50_us", "L4 request/response latency p50", "µs", HigherIsBetter: false, Target: null),
         new("l4_latency", "p99_us", "L4 request/response latency p99", "µs", HigherIsBetter: false, Target: 1.5),
+        // Issue 17's second layout (BENCH_LAYOUT=both or shared): two workers per proxy, every process on every CPU.
+        new("l4_connrate_shared", "conn_per_s", "L4 new connections/s, shared layout", "conn/s", HigherIsBetter: true, Target: 0.95),
+        new("l4_connrate_shared", "cpu_us_per_conn", "L4 proxy CPU per connection, shared layout", "µs", HigherIsBetter: false, Target: null),
+        new("l4_pool_connrate_shared", "conn_per_s", "L4 new connections/s, three-backend pool, shared layout", "conn/s", HigherIsBetter: true, Target: 0.95),
+        new("l4_bulk1_shared", "mb_per_s", "L4 bulk throughput, 1 stream, shared layout", "MB/s", HigherIsBetter: true, Target: 1.0),
+        new("l4_bulk8_shared", "mb_per_s", "L4 bulk throughput, 8 streams, shared layout", "MB/s", HigherIsBetter: true, Target: 1.0),
+        new("l4_bulk8_shared", "cpu_s_per_gb", "CPU per GB relayed (8 streams), shared layout", "CPU s/GB", HigherIsBetter: false, Target: null),
+        new("l4_latency_shared", "p99_us", "L4 request/response latency p99, shared layout", "µs", HigherIsBetter: false, Target: 1.3),
         new("l4_idle", "bytes_per_conn", "Memory per idle relayed connection", "bytes", HigherIsBetter: false, Target: 2.0),
         // Issue 13's ~32 KiB per idle L7 connection, against the ~15.5 KiB HAProxy measures here.
         new("l7_idle", "bytes_per_conn", "Memory per idle L7 connection (TLS, after an HTTP/1.1 request)", "bytes", HigherIsBetter: false, Target: 2.0),

@@ -8,9 +8,10 @@ namespace McProxy.Relay;
 /// Copies bytes both ways between client and backend until both directions have ended. A FIN one way is passed on
 /// as a shutdown of the other socket's sending side, so a half-closed connection keeps flowing the other way.
 /// While a direction is idle it waits with a zero-byte read and holds no buffer: an idle relayed connection costs
-/// its two sockets and little else.
+/// its two sockets and little else. On Linux each direction moves its bytes with splice(2) through a pipe instead
+/// (<c>TcpRelay.Splice.cs</c>), unless <c>MCPROXY_SPLICE=0</c>; the copy loop is the fallback.
 /// </summary>
-internal sealed class TcpRelay
+internal sealed partial class TcpRelay
 {
     /// <summary>64 KiB per active direction: large enough for full-rate bulk transfer, returned to the pool when idle.</summary>
     public const int BufferSize = 64 * 1024;
@@ -21,11 +22,19 @@ internal sealed class TcpRelay
     private TcpRelay(IConnectionView connection) => _connection = connection;
 
     public static Task RunAsync(IConnectionView connection, Socket client, Socket backend)
+        => RunAsync(connection, client, backend, SpliceEnabled);
+
+    /// <summary>Relays with splice(2) or with the copy loop as <paramref name="splice"/> says (tests run both).</summary>
+    internal static Task RunAsync(IConnectionView connection, Socket client, Socket backend, bool splice)
     {
         var relay = new TcpRelay(connection);
-        return Task.WhenAll(
-            relay.PumpAsync(client, backend, fromClient: true),
-            relay.PumpAsync(backend, client, fromClient: false));
+        return splice && client.ProtocolType == ProtocolType.Tcp && backend.ProtocolType == ProtocolType.Tcp
+            ? Task.WhenAll(
+                relay.SplicePumpAsync(client, backend, fromClient: true),
+                relay.SplicePumpAsync(backend, client, fromClient: false))
+            : Task.WhenAll(
+                relay.PumpAsync(client, backend, fromClient: true),
+                relay.PumpAsync(backend, client, fromClient: false));
     }
 
     private async Task PumpAsync(Socket from, Socket to, bool fromClient)
@@ -56,16 +65,7 @@ internal sealed class TcpRelay
                     sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None);
                 }
 
-                if (fromClient)
-                {
-                    _connection.CountFromClient(read);
-                }
-                else
-                {
-                    _connection.CountFromBackend(read);
-                }
-
-                _connection.Touch();
+                Moved(read, fromClient);
                 if (read < buffer.Length)
                 {
                     // The socket is likely drained: park on a zero-byte read without holding the buffer.
@@ -86,6 +86,20 @@ internal sealed class TcpRelay
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    private void Moved(int bytes, bool fromClient)
+    {
+        if (fromClient)
+        {
+            _connection.CountFromClient(bytes);
+        }
+        else
+        {
+            _connection.CountFromBackend(bytes);
+        }
+
+        _connection.Touch();
     }
 
     /// <summary>
