@@ -255,6 +255,55 @@ public sealed class PoolDataPathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BlackHoleFirstInLine_TakesOnlyItsShareOfConnectTimeout_TheNextMemberServesTheConnection()
+    {
+        using var blackHole = await BlackHoleBackend.StartAsync();
+        await using var proxy = await TestProxy.StartAsync($"""
+            [proxy]
+            connect_timeout = "2s"
+            [[listeners]]
+            addr = "127.0.0.1:0"
+              [[listeners.routes]]
+              hostname = "{L4Host}"
+              backend = "{_tcp[0].Address}"
+            """);
+        // "first": the black hole is always dialed first. With the whole connect_timeout it would leave nothing for "a".
+        var entry = SwapPool(proxy, L4Host, BalanceAlgorithm.First, [blackHole.Address, _tcp[0].Address]);
+
+        Assert.Equal("a", await ConnectOnceAsync(proxy));
+
+        Assert.Equal(1, Member(entry, blackHole.Address).FailedConnects);
+        var line = await proxy.Log.WaitForAccessAsync(ConnectionOutcome.Ok);
+        Assert.Equal(_tcp[0].Address, line.Get("Backend"));
+        await WaitForIdleAsync(proxy, entry);
+    }
+
+    [Fact]
+    public async Task OnlyBlackHoles_TheConnectionEndsAtConnectTimeoutAsBackendUnreachable_WithNoLeaseLeft()
+    {
+        using var first = await BlackHoleBackend.StartAsync();
+        using var second = await BlackHoleBackend.StartAsync();
+        await using var proxy = await TestProxy.StartAsync($"""
+            [proxy]
+            connect_timeout = "1s"
+            [[listeners]]
+            addr = "127.0.0.1:0"
+              [[listeners.routes]]
+              hostname = "{L4Host}"
+              backend = "{_tcp[0].Address}"
+            """);
+        var entry = SwapPool(proxy, L4Host, BalanceAlgorithm.RoundRobin, [first.Address, second.Address]);
+
+        Assert.Equal("", await ConnectOnceAsync(proxy));
+
+        var line = await proxy.Log.WaitForAccessAsync(ConnectionOutcome.BackendUnreachable);
+        Assert.Contains("connect_timeout", line.Get("Detail"), StringComparison.Ordinal);
+        Assert.Equal(2, entry.Pool.Members.Sum(m => m.FailedConnects));
+        await WaitForIdleAsync(proxy, entry);
+        Assert.Equal(0, proxy.Server.Services.Tracker.Count);
+    }
+
+    [Fact]
     public async Task DeadBackendInThePool_500L7Requests_AllAnsweredByTheLiveOnes()
     {
         await using var proxy = await StartAsync();
