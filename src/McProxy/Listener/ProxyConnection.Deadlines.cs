@@ -52,10 +52,11 @@ internal sealed partial class ProxyConnection
                 {
                     Abort(ConnectionOutcome.BackendUnreachable);
                 }
-                else if (now >= Volatile.Read(ref _attemptDeadline))
+                else if (now >= Volatile.Read(ref _attemptDeadline) && dialing is { Connected: false })
                 {
-                    // This attempt's share of connect_timeout is spent: its dial fails, the connection goes on to the next member.
-                    dialing?.Dispose();
+                    // This attempt's share of connect_timeout is spent: its dial fails, the connection goes on to the
+                    // next member. A socket that did connect is left alone: it is about to relay.
+                    dialing.Dispose();
                 }
 
                 break;

@@ -325,6 +325,54 @@ public sealed class PoolDataPathTests : IAsyncLifetime
         await WaitForIdleAsync(proxy, entry);
     }
 
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task DeadFirstMember_UploadsAreRetriedOnTheNext_WithTheirWholeBody(string version)
+    {
+        await using var proxy = await StartAsync();
+        var dead = ClosedPort();
+        // "first": every request dials the dead member first, fails to connect, and goes on to the live one.
+        var entry = SwapPool(proxy, L7Host, BalanceAlgorithm.First, [dead, _http[0].Address]);
+        using var client = L7TestClient.Create(proxy.EndPoint(), _certs, Version.Parse(version));
+        var body = HttpTestBackend.Pattern(256 * 1024);
+        var expected = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body));
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.PostAsync(L7TestClient.Url(L7Host, proxy.EndPoint(), "/upload"), new ByteArrayContent(body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var reply = System.Text.Json.JsonSerializer.Deserialize<HttpTestBackend.UploadReply>(await response.Content.ReadAsStringAsync(), System.Text.Json.JsonSerializerOptions.Web)!;
+            Assert.Equal(body.Length, reply.Bytes);
+            Assert.Equal(expected, reply.Sha256);
+        }
+
+        Assert.Equal(10, Member(entry, dead).FailedConnects);
+        Assert.Equal(10, _http[0].Requests);
+        await WaitForIdleAsync(proxy, entry);
+    }
+
+    [Fact]
+    public async Task WebSocket_HoldsItsMembersLeaseUntilItCloses()
+    {
+        await using var proxy = await StartAsync();
+        var entry = SwapPool(proxy, L7Host, BalanceAlgorithm.LeastConnections, [_http[0].Address]);
+        var member = entry.Pool.Members[0];
+        using var invoker = new HttpMessageInvoker(L7TestClient.CreateHandler(proxy.EndPoint(), _certs));
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+
+        await socket.ConnectAsync(new Uri($"wss://{L7Host}:{proxy.EndPoint().Port}/ws"), invoker, CancellationToken.None);
+        await socket.SendAsync("ping"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        var received = await socket.ReceiveAsync(new byte[16], CancellationToken.None);
+
+        Assert.Equal(4, received.Count);
+        Assert.Equal(1, member.ActiveConnections);
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        socket.Dispose();
+        invoker.Dispose();
+        await WaitForIdleAsync(proxy, entry);
+    }
+
     [Fact]
     public async Task NothingUsable_L4ClosedAsNoBackend_L7Answers503()
     {
