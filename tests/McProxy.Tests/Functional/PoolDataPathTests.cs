@@ -428,6 +428,36 @@ public sealed class PoolDataPathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HttpChecks_GetThePathAsTheRoutesHostname_A500TakesTheMemberDown_A200BringsItBack()
+    {
+        var status = StatusCodes.Status200OK;
+        string? seenHost = null;
+        var checkedBackend = await HttpTestBackend.StartAsync(BackendMode.Http1, configure: app => app.Map("/healthz", context =>
+        {
+            Volatile.Write(ref seenHost, context.Request.Host.Value);
+            context.Response.StatusCode = Volatile.Read(ref status);
+            return Task.CompletedTask;
+        }));
+        _http.Add(checkedBackend);
+        await using var proxy = await StartAsync(healthInterval: TimeSpan.FromMilliseconds(200));
+        var policy = new HealthPolicy(Rise: 2, Fall: 2, PassiveInterval: TimeSpan.FromMilliseconds(200));
+        var entry = SwapPool(proxy, L7Host, BalanceAlgorithm.RoundRobin, [_http[^1].Address, checkedBackend.Address], HealthCheckSetting.Parse("http:/healthz"), policy);
+        var member = Member(entry, checkedBackend.Address);
+
+        await proxy.Log.WaitForAsync(_ => member.ChecksPassed >= 1);
+        Assert.Equal(L7Host, Volatile.Read(ref seenHost));
+
+        Volatile.Write(ref status, StatusCodes.Status500InternalServerError);
+        var down = await proxy.Log.WaitForAsync(e => e.EventId == 700 && e.Message.Contains(checkedBackend.Address, StringComparison.Ordinal));
+        Assert.Contains("HTTP 500", down.Message, StringComparison.Ordinal);
+        Assert.False(member.IsUp);
+
+        Volatile.Write(ref status, StatusCodes.Status200OK);
+        await proxy.Log.WaitForAsync(e => e.EventId == 701 && e.Message.Contains(checkedBackend.Address, StringComparison.Ordinal));
+        Assert.True(member.IsUp);
+    }
+
+    [Fact]
     public async Task ActiveChecks_ADeadBackendIsDownAfterFallChecks_GetsNothingWhileDown_AndIsBackAfterRiseChecks()
     {
         await using var proxy = await StartAsync(healthInterval: TimeSpan.FromMilliseconds(200));
