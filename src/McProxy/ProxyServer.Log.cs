@@ -39,5 +39,8 @@ internal sealed partial class ProxyServer
 
         [LoggerMessage(123, LogLevel.Warning, "Firewall: {Error}; the previous GeoIP database stays in force", EventName = "GeoIpReloadFailed")]
         public static partial void GeoIpReloadFailed(ILogger logger, string error);
+
+        [LoggerMessage(130, LogLevel.Warning, "Route {Route}: backend_ca cannot be read ({Error}); its HTTP health checks fail until it can", EventName = "HealthCheckCaUnreadable")]
+        public static partial void HealthCheckCaUnreadable(ILogger logger, string route, string error);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using McProxy.Admin;
 using McProxy.Config;
@@ -30,11 +31,13 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private MetricsServer? _metricsServer;
     private L7Host? _l7Host;
     private AdminServer? _adminServer;
+    private RouteHealthChecks? _healthChecks;
     private int _stopped;
 
-    private ProxyServer(ProxyConfig config, ProxyStore store, RoutingState routing, ProxyServices services, FileWatcher files, ILogger logger)
+    private ProxyServer(ProxyConfig config, ProxyStore store, RoutingState routing, ProxyServices services, FileWatcher files, HealthChecker health, ILogger logger)
     {
         _config = config;
+        Health = health;
         Store = store;
         Routing = routing;
         Services = services;
@@ -57,8 +60,11 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
     public DateTimeOffset StartedAt { get; }
 
-    /// <summary>The health checker's timing from <c>[proxy] health_interval</c> and <c>health_timeout</c>.</summary>
-    public HealthCheckerOptions HealthCheckerOptions => HealthSettings.CheckerOptions(_config.Proxy);
+    /// <summary>The active health checks of every route's pool that has one (<c>[proxy] health_interval</c>, <c>health_timeout</c>).</summary>
+    public HealthChecker Health { get; }
+
+    /// <summary>Which routes' pools are registered with <see cref="Health"/>; follows every swap of the routes.</summary>
+    internal RouteHealthChecks? HealthChecks => _healthChecks;
 
     /// <summary>Where /metrics is served, when [metrics] is configured.</summary>
     public System.Net.IPEndPoint? MetricsEndPoint => _metricsServer?.EndPoint;
@@ -117,6 +123,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         ProxyServer? server = null;
         GlobalFirewall? firewall = null;
         RoutingState? routing = null;
+        HealthChecker? health = null;
         try
         {
             if (await Seeder.SeedIfEmptyAsync(store.Database, config, cancellationToken))
@@ -135,11 +142,15 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             var services = new ProxyServices(
                 settings, new ConnectionTracker(settings.MaxConnections, shortest), loggerFactory,
                 new L4RelayTarget(settings.ConnectTimeout), new L7HandOffTarget(l7Connections), firewall);
+            // Before the routes: their members log their health changes through it from the first load on.
+            health = new HealthChecker(HealthSettings.CheckerOptions(settings), loggerFactory.CreateLogger("McProxy.Health"));
             // Every firewall rule change, this first load included, reaches the live firewall through the routing state.
-            routing = RoutingState.Load(store, services.Metrics, rules => ApplyFirewallRules(services.Firewall, rules, config.Firewall, logger), HealthSettings.Policy(settings));
+            routing = RoutingState.Load(
+                store, services.Metrics, rules => ApplyFirewallRules(services.Firewall, rules, config.Firewall, logger),
+                HealthSettings.Policy(settings), health.LogTransition);
             var live = routing;
             services.Metrics.Backends.SetSource(() => BackendMetricRows.From(live.Listeners));
-            server = new ProxyServer(config, store, routing, services, new FileWatcher(fileCheckInterval, logger), logger);
+            server = new ProxyServer(config, store, routing, services, new FileWatcher(fileCheckInterval, logger), health, logger);
             if (config.Firewall.GeoIpDb.Length > 0)
             {
                 server.Files.Add(server.ReloadGeoIp);
@@ -158,6 +169,13 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 {
                     WatchCertificate(certificates, entry.Route);
                 }
+            }
+
+            // The pools of routes with a check are registered now and follow every swap; the checks start with Run.
+            server._healthChecks = new RouteHealthChecks(health, server.CheckFor);
+            foreach (var listener in routing.Listeners)
+            {
+                server._healthChecks.Follow(listener);
             }
 
             if (config.Metrics is { Addr.Length: > 0 } metrics)
@@ -183,6 +201,11 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             else
             {
                 routing?.Dispose();
+                if (health is not null)
+                {
+                    await health.DisposeAsync();
+                }
+
                 firewall?.Dispose();
                 store.Dispose();
             }
@@ -214,6 +237,39 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         }
 
         Log.FirewallLoaded(logger, applied.Count, firewall.RateLimiter?.Limit ?? 0, config.RateWindow.TotalSeconds);
+    }
+
+    /// <summary>
+    /// A route's active check: a TCP connect, or a GET of its path with the route's hostname as Host and TLS server
+    /// name, over the route's backend protocol and judged by its backend certificate policy, as its requests are.
+    /// </summary>
+    private HealthCheck CheckFor(RouteEntry entry)
+    {
+        var route = entry.Route;
+        if (route.HealthCheck.Mode != HealthCheckMode.Http)
+        {
+            return HealthCheck.Tcp;
+        }
+
+        var protocol = route.BackendTls ? BackendProtocol.Tls : route.BackendH2c ? BackendProtocol.H2c : BackendProtocol.Http1;
+        RemoteCertificateValidationCallback? validate = null;
+        if (route.BackendTls)
+        {
+            try
+            {
+                validate = _l7Host?.Backends.CertificatePolicyFor(route);
+            }
+            catch (InvalidOperationException e)
+            {
+                // backend_ca unreadable: the route's requests fail their handshakes too, so its checks do.
+                Log.HealthCheckCaUnreadable(_logger, route.Hostname, e.Message);
+                validate = static (_, _, _, _) => false;
+            }
+        }
+
+        // A wildcard route's checks name its parent domain: "*.example.com" is no Host a backend could serve.
+        var host = entry.IsWildcard ? route.Hostname[2..] : route.Hostname;
+        return HealthCheck.Http(route.HealthCheck.Path, host, protocol, validate);
     }
 
     private void BindListeners()
@@ -251,6 +307,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         }
 
         _loops.AddRange(_acceptLoops);
+        Health.Start();
         _loops.Add(Task.Run(() => Services.Tracker.RunSweeperAsync(_stopping.Token)));
         _loops.Add(Task.Run(() => Files.RunAsync(_stopping.Token)));
     }
@@ -289,6 +346,10 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
         // A socket accepted just before is counted by the drain once its loop has started the connection.
         await Task.WhenAll(_acceptLoops);
+        // No check from here on: the members' health stands as it is for the connections still draining. The checks
+        // in flight end within health_timeout, awaited with the drain.
+        _healthChecks?.Stop();
+        var healthStopped = Health.DisposeAsync().AsTask();
         var open = Services.Tracker.Count;
         Log.Draining(_logger, open, _config.Proxy.ShutdownTimeout.TotalSeconds);
         // Kestrel asks its L7 connections to finish (HTTP/2 GOAWAY, HTTP/1.1 close after the response) while the
@@ -309,6 +370,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
             await _l7Host.DisposeAsync();
         }
 
+        await healthStopped;
         await _stopping.CancelAsync();
         await Task.WhenAll(_loops);
         if (_metricsServer is not null)

@@ -14,6 +14,9 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
     /// <summary>Set in <see cref="HttpContext.Items"/> by a later step to explain the status in the access log.</summary>
     public static readonly object DetailKey = new();
 
+    /// <summary>Set in <see cref="HttpContext.Items"/> by the forwarder when no backend of the route was usable: the 503's detail.</summary>
+    public static readonly object NoBackendKey = new();
+
     /// <summary>The status logged when the client left before any response was sent (nginx's "client closed request").</summary>
     public const int ClientClosedRequest = 499;
 
@@ -92,6 +95,11 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
 
         // An exception before the response started becomes Kestrel's 500.
         var sent = failed && !response.HasStarted ? StatusCodes.Status500InternalServerError : response.StatusCode;
+        if (context.Items.TryGetValue(NoBackendKey, out var none) && none is string why)
+        {
+            return (sent, RequestOutcome.NoBackend, why);
+        }
+
         if (context.Items.TryGetValue(DetailKey, out var detail) && detail is string text)
         {
             return (sent, RequestOutcome.Ok, text);

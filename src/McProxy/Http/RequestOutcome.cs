@@ -15,6 +15,9 @@ internal static class RequestOutcome
     /// <summary>The backend failed: unreachable (502), silent past the activity timeout (504), or cut the response.</summary>
     public const string BackendError = "backend_error";
 
+    /// <summary>No backend of the route could take the request (all drained, disabled or down): 503.</summary>
+    public const string NoBackend = "no_backend";
+
     /// <summary>The server aborted the request (shutdown, a protocol error on the connection).</summary>
     public const string Aborted = "aborted";
 

@@ -20,6 +20,8 @@ internal sealed partial class ProxyConnection
     private string? _abortOutcome;
     private int _phase;
     private long _deadline;
+    private long _attemptDeadline;
+    private string? _backendAddress;
     private long _lastActivity;
 
     string? IConnectionPhases.AbortOutcome => Volatile.Read(ref _abortOutcome);
@@ -42,8 +44,24 @@ internal sealed partial class ProxyConnection
                 }
 
                 break;
-            case var phase when now >= Volatile.Read(ref _deadline):
-                Abort(phase == PhaseHandshake ? ConnectionOutcome.HelloTimeout : ConnectionOutcome.BackendUnreachable);
+            case PhaseConnecting:
+                // The socket before its deadline: EnterConnecting writes the next attempt's deadline before it swaps the
+                // socket in, so a socket read here is never judged by the deadline of the attempt before it.
+                var dialing = Volatile.Read(ref _backend);
+                if (now >= Volatile.Read(ref _deadline))
+                {
+                    Abort(ConnectionOutcome.BackendUnreachable);
+                }
+                else if (now >= Volatile.Read(ref _attemptDeadline) && dialing is { Connected: false })
+                {
+                    // This attempt's share of connect_timeout is spent: its dial fails, the connection goes on to the
+                    // next member. A socket that did connect is left alone: it is about to relay.
+                    dialing.Dispose();
+                }
+
+                break;
+            case PhaseHandshake when now >= Volatile.Read(ref _deadline):
+                Abort(ConnectionOutcome.HelloTimeout);
                 break;
         }
     }
@@ -65,12 +83,23 @@ internal sealed partial class ProxyConnection
         }
     }
 
-    bool IConnectionPhases.EnterConnecting(Socket backend)
+    bool IConnectionPhases.EnterConnecting(Socket backend, string address, int share)
     {
-        EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
+        var now = Environment.TickCount64;
+        var first = Volatile.Read(ref _phase) != PhaseConnecting;
+        var deadline = first ? now + _services.ConnectTimeoutMs : Volatile.Read(ref _deadline);
+        // The attempt's deadline before the phase and the socket: the sweeper never sees this socket (or the phase)
+        // with an older attempt's deadline.
+        Volatile.Write(ref _attemptDeadline, now + (Math.Max(0, deadline - now) / Math.Max(1, share)));
+        if (first)
+        {
+            EnterPhase(PhaseConnecting, _services.ConnectTimeoutMs);
+        }
+
+        Volatile.Write(ref _backendAddress, address);
         // Published with a full fence against Abort's: either Abort sees the socket and closes it, or this sees
-        // the abort and the dial does not start.
-        Interlocked.Exchange(ref _backend, backend);
+        // the abort and the dial does not start. The previous attempt's socket, if any, is done with.
+        Interlocked.Exchange(ref _backend, backend)?.Dispose();
         return Volatile.Read(ref _abortOutcome) is null;
     }
 

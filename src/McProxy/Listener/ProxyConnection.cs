@@ -193,7 +193,8 @@ internal sealed partial class ProxyConnection : IConnectionView, IConnectionPhas
                     _serverName ?? "",
                     _route?.Hostname ?? "",
                     _route is null ? "" : _route.Mode == RouteMode.L7 ? "l7" : "l4",
-                    _route?.Route.Backend ?? "",
+                    // L4: the member dialed last (the one used, when connected); L7 picks per request.
+                    Volatile.Read(ref _backendAddress) ?? (_route?.Mode == RouteMode.L7 ? _route.Route.Backend : ""),
                     BytesFromClient,
                     BytesFromBackend,
                     (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,

@@ -28,7 +28,7 @@ internal sealed class ProxyMetrics
         _active = factory.CreateGauge("mcproxy_connections_active", "Connections open now, by listener.", "listener");
         _ended = factory.CreateCounter(
             "mcproxy_connections_total",
-            "Connections ended, by listener and outcome (ok, limit, blocked_ip, blocked_cidr, blocked_country, blocked_rate, untrusted_proxy, bad_proxy_header, bad_hello, hello_timeout, no_route, backend_unreachable, tls_failed, idle_timeout, shutdown, reset, error).",
+            "Connections ended, by listener and outcome (ok, limit, blocked_ip, blocked_cidr, blocked_country, blocked_rate, untrusted_proxy, bad_proxy_header, bad_hello, hello_timeout, no_route, no_backend, backend_unreachable, tls_failed, idle_timeout, shutdown, reset, error).",
             "listener",
             "outcome");
         _bytes = factory.CreateCounter(

@@ -3,56 +3,121 @@ using System.Net;
 using System.Net.Sockets;
 using McProxy.ProxyProtocol;
 using McProxy.Routing;
+using McProxy.Routing.Pools;
 
 namespace McProxy.Relay;
 
 /// <summary>
-/// The L4 route target: dial the backend within connect_timeout, replay the sniffed ClientHello (after a PROXY v2
-/// header, when the route sends one), then relay both ways (<see cref="TcpRelay"/>) until both directions end.
+/// The L4 route target: pick a member of the route's pool, dial it within connect_timeout, replay the sniffed
+/// ClientHello (after a PROXY v2 header, when the route sends one), then relay both ways (<see cref="TcpRelay"/>)
+/// until both directions end. The member's lease is held until then, so least connections counts it.
 /// </summary>
+/// <remarks>
+/// A failed or timed-out dial marks the member (<see cref="PoolMember.RecordConnectFailure"/>) and the next usable
+/// member is dialed, within what is left of connect_timeout: the connection's deadline still closes the dialing
+/// socket at connect_timeout, so a black-holed backend never holds the slot longer. Each attempt gets an equal share
+/// of what is left among the members still to try (HAProxy gives each server attempt its own <c>timeout
+/// connect</c>): a black hole first in line costs a third of the budget in a pool of three, not all of it, and a
+/// single-backend route's one attempt gets the whole connect_timeout, as before pools.
+/// </remarks>
 internal sealed class L4RelayTarget(TimeSpan connectTimeout) : IRouteTarget
 {
     private readonly long _connectTimeoutMs = (long)connectTimeout.TotalMilliseconds;
 
     public async Task<ConnectionResult> ServeAsync(RoutedConnection connection)
     {
-        var endPoint = connection.Route.BackendEndPoint;
-        var backend = BackendDialer.CreateSocket(endPoint);
-        // Handed to the connection before the connect: the deadline or a drain closes the dialing socket, which
-        // cancels a connect the backend never answers and frees the slot now, not when the kernel gives up on the SYNs.
-        if (!connection.Phases.EnterConnecting(backend))
+        var pool = connection.Route.Pool;
+        ulong tried = 0;
+        var share = CountCandidates(pool, tried);
+        if (!pool.TryAcquire(ref tried, out var lease))
         {
-            return new ConnectionResult(ConnectionOutcome.Ok, $"connect {endPoint}: cancelled");
+            return new ConnectionResult(ConnectionOutcome.NoBackend, NoBackend.Describe(pool));
         }
 
-        if (await BackendDialer.ConnectAsync(backend, endPoint) is { } error)
+        try
         {
-            return new ConnectionResult(
-                ConnectionOutcome.BackendUnreachable,
-                connection.Phases.AbortOutcome == ConnectionOutcome.BackendUnreachable
+            Socket backend;
+            while (true)
+            {
+                var member = lease.Member;
+                var endPoint = member.EndPoint;
+                backend = BackendDialer.CreateSocket(endPoint);
+                // Handed to the connection before the connect: the deadline or a drain closes the dialing socket, which
+                // cancels a connect the backend never answers and frees the slot now, not when the kernel gives up on the SYNs.
+                if (!connection.Phases.EnterConnecting(backend, member.Address.ToString(), share))
+                {
+                    return new ConnectionResult(ConnectionOutcome.Ok, $"connect {endPoint}: cancelled");
+                }
+
+                var error = await BackendDialer.ConnectAsync(backend, endPoint);
+                var aborted = connection.Phases.AbortOutcome;
+                if (error is null)
+                {
+                    if (aborted is not null)
+                    {
+                        return ConnectionResult.Ok;
+                    }
+
+                    break;
+                }
+
+                if (aborted is not null && aborted != ConnectionOutcome.BackendUnreachable)
+                {
+                    // A drain or shutdown closed the dial: not the backend's fault, and its outcome is the one logged.
+                    return new ConnectionResult(ConnectionOutcome.BackendUnreachable, error);
+                }
+
+                // The dial's own failure, or its share of connect_timeout spent (the sweeper closed the socket: "cancelled").
+                var reason = aborted is not null
                     ? $"connect {endPoint}: no answer within connect_timeout ({_connectTimeoutMs} ms)"
-                    : error);
-        }
+                    : error.EndsWith(": cancelled", StringComparison.Ordinal)
+                        ? $"connect {endPoint}: no answer within its share of connect_timeout"
+                        : error;
+                member.RecordConnectFailure(reason);
+                lease.Dispose();
+                share = CountCandidates(pool, tried);
+                if (aborted is not null || !pool.TryAcquire(ref tried, out lease))
+                {
+                    return new ConnectionResult(ConnectionOutcome.BackendUnreachable, reason);
+                }
+            }
 
-        if (connection.Phases.AbortOutcome is not null)
-        {
+            if (connection.Route.Route.SendProxyProtocol)
+            {
+                await SendWithProxyHeaderAsync(connection, backend);
+            }
+            else
+            {
+                await backend.SendAsync(connection.HelloBytes, SocketFlags.None);
+            }
+
+            connection.Connection.CountFromClient(connection.HelloLength);
+            connection.ReleaseHello();
+            connection.Phases.EnterRelaying();
+            await TcpRelay.RunAsync(connection.Connection, connection.Client, backend);
             return ConnectionResult.Ok;
         }
-
-        if (connection.Route.Route.SendProxyProtocol)
+        finally
         {
-            await SendWithProxyHeaderAsync(connection, backend);
+            // Once, at the connection's end (or its last failed dial): the member's active count goes back down.
+            lease.Dispose();
         }
-        else
+    }
+
+    /// <summary>Usable members not yet tried: how many attempts what is left of connect_timeout may be shared by.</summary>
+    private static int CountCandidates(BackendPool pool, ulong tried)
+    {
+        var count = 0;
+        var members = pool.Members;
+        for (var i = 0; i < members.Length; i++)
         {
-            await backend.SendAsync(connection.HelloBytes, SocketFlags.None);
+            if ((tried & (1UL << i)) == 0 && members[i].IsUsable)
+            {
+                count++;
+            }
         }
 
-        connection.Connection.CountFromClient(connection.HelloLength);
-        connection.ReleaseHello();
-        connection.Phases.EnterRelaying();
-        await TcpRelay.RunAsync(connection.Connection, connection.Client, backend);
-        return ConnectionResult.Ok;
+        return Math.Max(count, 1);
     }
 
     /// <summary>

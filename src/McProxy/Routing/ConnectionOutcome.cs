@@ -14,6 +14,9 @@ internal static class ConnectionOutcome
     public const string BadHello = "bad_hello";
     public const string HelloTimeout = "hello_timeout";
     public const string NoRoute = "no_route";
+
+    /// <summary>The route matched but none of its backends may take a connection (all drained, disabled or down).</summary>
+    public const string NoBackend = "no_backend";
     public const string BackendUnreachable = "backend_unreachable";
 
     /// <summary>An L7 connection whose TLS handshake with the proxy did not complete (timeout, no common version, bad alert).</summary>

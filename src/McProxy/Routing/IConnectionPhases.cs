@@ -12,11 +12,15 @@ internal interface IConnectionPhases
     string? AbortOutcome { get; }
 
     /// <summary>
-    /// A dial starts: connect_timeout runs from now, and <paramref name="backend"/> is the connection's from here on,
-    /// so that the deadline or a drain closes it (which cancels a connect the backend never answers) and the
-    /// connection's end disposes it. False when the connection was aborted meanwhile: do not connect.
+    /// A dial starts: connect_timeout runs from the first one, and <paramref name="backend"/> is the connection's from
+    /// here on, so that the deadline or a drain closes it (which cancels a connect the backend never answers) and the
+    /// connection's end disposes it. A later dial (the next member after a failed one) replaces and disposes the
+    /// previous socket and runs within what is left of connect_timeout. This attempt gets the
+    /// <paramref name="share"/>th part of what is left: when it has passed, the sweeper closes this socket only (the
+    /// dial fails and the next member may be tried), not the connection. <paramref name="address"/> is the member
+    /// dialed, the access line's backend. False when the connection was aborted meanwhile: do not connect.
     /// </summary>
-    bool EnterConnecting(Socket backend);
+    bool EnterConnecting(Socket backend, string address, int share = 1);
 
     /// <summary>Bytes flow both ways: idle_timeout runs from now and from every <see cref="IConnectionView.Touch"/>.</summary>
     void EnterRelaying();

@@ -79,8 +79,18 @@ internal sealed class ListenerState
 
     public long TotalConnections => Interlocked.Read(ref _total);
 
+    /// <summary>
+    /// Called after each <see cref="Swap"/> with the snapshot replaced and the one now in force, under the caller's
+    /// ordering (<see cref="RoutingState"/>'s lock): the health checks follow the routes' pools from here.
+    /// </summary>
+    public Action<ListenerSnapshot, ListenerSnapshot>? Swapped { get; set; }
+
     /// <summary>Puts <paramref name="next"/> in force. <see cref="RoutingState"/> calls it after the store has committed.</summary>
-    public void Swap(ListenerSnapshot next) => Volatile.Write(ref _snapshot, next);
+    public void Swap(ListenerSnapshot next)
+    {
+        var previous = Interlocked.Exchange(ref _snapshot, next);
+        Swapped?.Invoke(previous, next);
+    }
 
     /// <summary>Counts a new connection; false (and nothing counted) when the listener is at its limit.</summary>
     public bool TryEnter()

@@ -21,9 +21,11 @@ internal sealed class RouteEntry
     /// A route whose members move by <paramref name="health"/>. A member of <paramref name="previous"/> (the route this
     /// one replaces) with the same address and policy is kept as it is, with its admin state, health and active
     /// connections, so a route update neither resets a drain nor forgets that a backend is down. New members start
-    /// enabled, or in <paramref name="adminStates"/>' state for their address (the store's, at load).
+    /// enabled, or in <paramref name="adminStates"/>' state for their address (the store's, at load). A new member
+    /// raises its health changes to <paramref name="healthChanged"/> (the log line).
     /// </summary>
-    public RouteEntry(RouteSettings route, HealthPolicy health, RouteEntry? previous, IReadOnlyDictionary<string, BackendAdminState>? adminStates = null)
+    public RouteEntry(RouteSettings route, HealthPolicy health, RouteEntry? previous, IReadOnlyDictionary<string, BackendAdminState>? adminStates = null,
+        Action<HealthTransition>? healthChanged = null)
     {
         Route = route;
         var members = new PoolMember[route.Backends.Count];
@@ -42,7 +44,7 @@ internal sealed class RouteEntry
                 continue;
             }
 
-            members[i] = new PoolMember(address, health);
+            members[i] = new PoolMember(address, health, healthChanged);
             if (adminStates is not null && adminStates.TryGetValue(text, out var state))
             {
                 members[i].SetAdminState(state);

@@ -23,12 +23,15 @@ internal sealed class RoutingState : IDisposable
     private readonly Action<IReadOnlyList<FirewallRule>> _firewallRulesChanged;
     private readonly Dictionary<ListenerState, long> _listenerIds;
     private readonly HealthPolicy _health;
+    private readonly Action<HealthTransition>? _healthChanged;
     private IReadOnlyList<FirewallRule> _firewallRules;
 
-    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<FirewallRule> firewallRules, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy health)
+    private RoutingState(ProxyStore store, List<(ListenerState State, long Id)> listeners, IReadOnlyList<FirewallRule> firewallRules, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy health,
+        Action<HealthTransition>? healthChanged)
     {
         _store = store;
         _health = health;
+        _healthChanged = healthChanged;
         Listeners = listeners.ConvertAll(l => l.State);
         _listenerIds = listeners.ToDictionary(l => l.State, l => l.Id);
         _firewallRules = firewallRules;
@@ -50,10 +53,12 @@ internal sealed class RoutingState : IDisposable
     /// <summary>
     /// Reads the live state from the store: the firewall rules, handed to <paramref name="firewallRulesChanged"/>
     /// at once and after every committed change to them, then each listener with its routes and policies. Members of
-    /// routes with a health check move by <c>health</c> (<c>[proxy] health_*</c>; SPEC's defaults when null).
+    /// routes with a health check move by <c>health</c> (<c>[proxy] health_*</c>; SPEC's defaults when null), and
+    /// raise their changes to <paramref name="healthChanged"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">A listener's address in the database does not parse.</exception>
-    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy? health = null)
+    public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy? health = null,
+        Action<HealthTransition>? healthChanged = null)
     {
         health ??= new HealthPolicy(2, 3, TimeSpan.FromSeconds(5));
         var firewallRules = store.FirewallRules.List().Select(r => r.ToRule()).ToArray();
@@ -70,12 +75,12 @@ internal sealed class RoutingState : IDisposable
 
             var routes = routesByListener[listener.Id];
             var snapshot = new ListenerSnapshot(
-                new RouteTable(routes.Select(r => new RouteEntry(r.Route, HealthFor(r.Route, health), previous: null, r.BackendStates)), listener.DefaultRoute),
+                new RouteTable(routes.Select(r => new RouteEntry(r.Route, HealthFor(r.Route, health), previous: null, r.BackendStates, healthChanged)), listener.DefaultRoute),
                 L7PolicyTable.Create(routes.Select(r => KeyValuePair.Create(r.Hostname, policies[r.Id].Select(p => p.ToPolicy())))));
             listeners.Add((new ListenerState(listener.ToSettings(), endPoint, snapshot, metrics.ForListener(listener.Addr)), listener.Id));
         }
 
-        return new RoutingState(store, listeners, firewallRules, firewallRulesChanged, health);
+        return new RoutingState(store, listeners, firewallRules, firewallRulesChanged, health, healthChanged);
     }
 
     /// <summary>The listener named <paramref name="addr"/> (as configured, case-insensitive), or null.</summary>
@@ -109,7 +114,7 @@ internal sealed class RoutingState : IDisposable
             var snapshot = listener.Snapshot;
             // Built before the commit, so nothing after the commit can fail; under the lock, so the members it keeps
             // from the route it replaces are those of the route in force.
-            var entry = new RouteEntry(route, HealthFor(route, _health), snapshot.FindRoute(route.Hostname));
+            var entry = new RouteEntry(route, HealthFor(route, _health), snapshot.FindRoute(route.Hostname), healthChanged: _healthChanged);
             if (route.Mode == RouteMode.L4 && snapshot.FindRoute(route.Hostname)?.Mode == RouteMode.L7 && snapshot.Policies.For(route.Hostname).Count > 0)
             {
                 throw new RoutingException(RoutingError.FailedPrecondition, "route.mode", $"route {route.Hostname} has l7 policies; remove them before making it l4");

@@ -32,11 +32,15 @@ public sealed class TestProxy : IAsyncDisposable
     /// Starts a proxy; <paramref name="toml"/> is everything but [database], which points into <paramref name="directory"/>.
     /// Its file watcher ticks every <paramref name="fileCheckInterval"/> (30 s by default, as in production).
     /// </summary>
-    public static async Task<TestProxy> StartAsync(string toml, string? directory = null, TimeSpan? fileCheckInterval = null)
+    public static Task<TestProxy> StartAsync(string toml, string? directory = null, TimeSpan? fileCheckInterval = null)
+        => StartAsync(toml, config => config, directory, fileCheckInterval);
+
+    /// <summary>As above, with the parsed config changed by <paramref name="configure"/> before the start (settings the TOML does not reach).</summary>
+    internal static async Task<TestProxy> StartAsync(string toml, Func<ProxyConfig, ProxyConfig> configure, string? directory = null, TimeSpan? fileCheckInterval = null)
     {
         var ownsDirectory = directory is null;
         directory ??= CreateTempDirectory();
-        var config = ConfigLoader.Parse($"[database]\npath = \"mc-proxy.db\"\n{toml}", "test.toml", directory);
+        var config = configure(ConfigLoader.Parse($"[database]\npath = \"mc-proxy.db\"\n{toml}", "test.toml", directory));
         var log = new TestLog();
         var server = await ProxyServer.StartAsync(config, log.CreateFactory(), seed: false, fileCheckInterval ?? FileWatcher.DefaultInterval, CancellationToken.None);
         return new TestProxy(server, directory, log, ownsDirectory);

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using McProxy.Model;
 using McProxy.Net;
+using McProxy.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace McProxy.Http.Forwarding;
@@ -18,15 +19,17 @@ namespace McProxy.Http.Forwarding;
 internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan activityTimeout, FileWatcher files, ILogger logger) : IDisposable
 {
     private readonly ConcurrentDictionary<BackendKind, HttpMessageInvoker> _clients = new();
+    private readonly ConcurrentDictionary<string, RemoteCertificateValidationCallback> _verifiers = new(StringComparer.Ordinal);
 
     private HttpTransformer? _transformer;
 
     /// <summary>How every L7 request and its response are copied: one for all routes, as it holds no route state.</summary>
     public HttpTransformer Transformer => _transformer ??= new ForwardedHeadersTransformer(new ResponseBodyCopier(activityTimeout, logger));
 
-    /// <summary>How requests of <paramref name="route"/> reach its backend.</summary>
-    public Backend For(RouteSettings route)
+    /// <summary>How requests of <paramref name="entry"/> reach its backends.</summary>
+    public Backend For(RouteEntry entry)
     {
+        var route = entry.Route;
         var kind = new BackendKind(route.BackendTls, route.BackendTls ? route.BackendCa : "", !route.BackendTls && route.BackendH2c);
         var client = _clients.GetOrAdd(kind, Create);
         var config = new ForwarderRequestConfig
@@ -36,8 +39,20 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
             Version = kind.Tls || kind.H2c ? HttpVersion.Version20 : HttpVersion.Version11,
             VersionPolicy = kind.H2c ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         };
-        return new Backend($"{(kind.Tls ? "https" : "http")}://{route.Backend}", client, config);
+        return new Backend(entry, kind.Tls ? "https" : "http", client, config);
     }
+
+    /// <summary>
+    /// How a TLS backend's certificate of <paramref name="route"/> is judged (its <c>backend_ca</c>, or anything without
+    /// one): the same for its requests and its health checks. Null for a plaintext backend.
+    /// </summary>
+    public RemoteCertificateValidationCallback? CertificatePolicyFor(RouteSettings route)
+        => route.BackendTls ? CertificatePolicy(route.BackendCa) : null;
+
+    private RemoteCertificateValidationCallback CertificatePolicy(string ca)
+#pragma warning disable CA5359 // backend_tls without backend_ca is the operator's choice, warned about at start.
+        => ca.Length > 0 ? _verifiers.GetOrAdd(ca, path => Verifier(new BackendCa(path, files, logger))) : static (_, _, _, _) => true;
+#pragma warning restore CA5359
 
     private HttpMessageInvoker Create(BackendKind kind)
     {
@@ -57,9 +72,7 @@ internal sealed partial class BackendClients(TimeSpan connectTimeout, TimeSpan a
         if (kind.Tls)
         {
 #pragma warning disable CA5359 // backend_tls without backend_ca is the operator's choice, warned about at start.
-            handler.SslOptions.RemoteCertificateValidationCallback = kind.Ca.Length > 0
-                ? Verifier(new BackendCa(kind.Ca, files, logger))
-                : static (_, _, _, _) => true;
+            handler.SslOptions.RemoteCertificateValidationCallback = CertificatePolicy(kind.Ca);
 #pragma warning restore CA5359
         }
 

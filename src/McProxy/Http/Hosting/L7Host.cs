@@ -38,6 +38,9 @@ internal sealed class L7Host : IAsyncDisposable
     /// <summary>The routes' certificates; <see cref="CertificateStore.Watch"/> loads a route's before its first handshake.</summary>
     public CertificateStore Certificates { get; }
 
+    /// <summary>The backend clients, whose certificate policy the routes' HTTP health checks share.</summary>
+    public BackendClients Backends => _clients;
+
     /// <summary>Starts the server; <paramref name="files"/> checks the certificates and backend CAs it loads.</summary>
     public static async Task<L7Host> StartAsync(
         ProxySettings settings, TlsConfig tls, ProxyMetrics metrics, L7ConnectionQueue connections, FileWatcher files, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
