@@ -10,8 +10,8 @@
 # DOTNET_PROCESSOR_COUNT) and the same CPUs. Two layouts (BENCH_LAYOUT): "pinned", one worker per proxy on CPU 1
 # and the load generators and backends on CPU 0, so neither steals from the other; "shared", two workers per
 # proxy and every process free to use every CPU, as operators run it. "both" measures everything pinned, then the
-# L4 scenarios again shared (rows "..., shared layout"). No proxy writes access logs; HAProxy does not splice
-# (mc-proxy does on Linux unless BENCH_MCPROXY_ENV="MCPROXY_SPLICE=0").
+# L4 scenarios again shared (rows "..., shared layout"). No proxy writes access logs. Both mc-proxy and HAProxy
+# relay L4 with splice(2) (HAProxy's option splice-auto), or neither (BENCH_SPLICE=0): the same kernel path for both.
 #
 # Environment (defaults in brackets):
 #   BENCH_QUICK=1            a smoke run: 2 s per figure, 1 run, 1,000 idle connections
@@ -31,12 +31,14 @@
 #                            proxies and tools would otherwise get a small, varying share of their CPUs, and a
 #                            proxy with more threads a larger share than a single-threaded one
 #   BENCH_WARMUP [20]        seconds of each kind of load every proxy gets before anything is measured
+#   BENCH_SPLICE [1]         1: mc-proxy and HAProxy splice L4 relays; 0: both copy through user space
 #   BENCH_MCPROXY_ENV        extra environment for mc-proxy, e.g. "DOTNET_gcServer=1", to try runtime settings
 #   BENCH_NO_REPORT=1        keep the raw figures only (no results file, no README change)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 quick=${BENCH_QUICK:-0}
+splice=${BENCH_SPLICE:-1}
 duration=${BENCH_DURATION:-$([[ $quick == 1 ]] && echo 2 || echo 5)}
 runs=${BENCH_RUNS:-$([[ $quick == 1 ]] && echo 1 || echo 3)}
 case ${BENCH_WORKERS:-} in
@@ -172,7 +174,7 @@ cat > "$work/haproxy/haproxy.cfg" <<CFG
 global
   nbthread $workers
   maxconn 8000
-  nosplice
+$([[ $splice == 1 ]] && echo "  maxpipes 1024" || echo "  nosplice")
   log stderr format raw local0 err
 
 defaults
@@ -183,6 +185,7 @@ defaults
 
 frontend l4
   mode tcp
+$([[ $splice == 1 ]] && echo "  option splice-auto")
   bind 127.0.0.1:${l4_port[haproxy]}
   tcp-request inspect-delay 10s
   tcp-request content accept if { req_ssl_hello_type 1 }
@@ -328,7 +331,7 @@ start_proxy() {
   case $proxy in
     mc-proxy)
       rm -f "$work"/mc-proxy/mc-proxy.db*
-      (cd "$work/mc-proxy" && exec env ${BENCH_MCPROXY_ENV:-} DOTNET_PROCESSOR_COUNT=$workers nice -n "$nice_level" taskset -c "$proxy_cpus" ../../mc-proxy/mc-proxy server -c mc-proxy.toml >>stdout.log 2>>stderr.log) &
+      (cd "$work/mc-proxy" && exec env MCPROXY_SPLICE=$splice ${BENCH_MCPROXY_ENV:-} DOTNET_PROCESSOR_COUNT=$workers nice -n "$nice_level" taskset -c "$proxy_cpus" ../../mc-proxy/mc-proxy server -c mc-proxy.toml >>stdout.log 2>>stderr.log) &
       ;;
     haproxy) nice -n "$nice_level" taskset -c "$proxy_cpus" haproxy -db -f "$work/haproxy/haproxy.cfg" >>"$work/haproxy/stderr.log" 2>&1 & ;;
     nginx) nice -n "$nice_level" taskset -c "$proxy_cpus" nginx -p "$PWD/$work/nginx" -c "$PWD/$work/nginx/nginx.conf" -g "daemon off;" >>"$work/nginx/logs/error.log" 2>&1 & ;;
@@ -544,7 +547,7 @@ preamble=$(cat <<TEXT
 Machine: $machine. Shared and noisy (other builds run beside it): compare ratios within this run only.
 Versions: $versions.
 Settings: $settings. L4 latency: $latency_rate requests/s of 64 bytes over 10 connections. Idle memory: RSS slope over $idle_connections relayed connections (L4), or TLS connections terminated by the proxy after one HTTP/1.1 request or one HTTP/2 stream (L7), on a freshly started proxy. Slow readers: RSS slope over $slow_readers HTTP/1.1 downloads of a 1 GiB body whose clients (4 KiB receive buffer) read nothing, on a freshly started proxy. CPU per GB: utime+stime of the proxy's processes over the 8-stream window.
-Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; mc-proxy relays L4 with splice(2) (MCPROXY_SPLICE=0 in BENCH_MCPROXY_ENV copies instead), HAProxy runs with nosplice.
+Tools: our load generator (bench/McProxy.LoadGen) for L4; wrk -t1 -c50 for HTTP/1.1 (with Connection: close for handshakes); h2load -t1 -c10 -m10 for HTTP/2. L7 origin: nginx, a 28-byte body. No proxy writes access logs; $([[ $splice == 1 ]] && echo "mc-proxy and HAProxy (option splice-auto) relay L4 with splice(2)" || echo "neither proxy splices (BENCH_SPLICE=0)").
 TEXT
 )
 cp "$raw" "$results/$stamp.tsv"
