@@ -138,6 +138,10 @@ public sealed class BackendPoolTests : IAsyncLifetime
         Assert.Matches($@"\n{Regex(tcp[1].Address)}\s+enabled\s+down\s", list);
         Assert.Contains(Server.StdoutLines, l => l.Contains("\"EventId\":700,", StringComparison.Ordinal) && l.Contains(tcp[1].Address, StringComparison.Ordinal));
 
+        // A member marked down is not even dialled: every connection succeeds without a failed connect to it
+        // (a dial would be retried on the next member and succeed too, but count on the down one).
+        var failedL4 = await FailedConnectsAsync(L4Host, tcp[1].Address);
+        var failedL7 = await FailedConnectsAsync(L7Host, http[1].Address);
         var names = new List<string>();
         for (var i = 0; i < 100; i++)
         {
@@ -152,6 +156,8 @@ public sealed class BackendPoolTests : IAsyncLifetime
         }
 
         Assert.Equal(trafficB, http[1].Traffic);
+        Assert.Equal(failedL4, await FailedConnectsAsync(L4Host, tcp[1].Address));
+        Assert.Equal(failedL7, await FailedConnectsAsync(L7Host, http[1].Address));
 
         // Back on the same port: up after health_rise passed checks, and in the rotation again.
         tcp[1].Start();
@@ -217,9 +223,9 @@ public sealed class BackendPoolTests : IAsyncLifetime
         Assert.DoesNotContain(AccessLines(), a => Field(a, "Sni") == L4Host && Field(a, "Outcome") != "ok");
 
         // Tried about once a round, never marked down (health_check = "none" judges nothing).
-        var l4Dead = (await BackendsAsync(L4Host)).Single(b => Field(b, "address") == dead);
-        Assert.True(Healthy(l4Dead));
-        Assert.InRange(long.Parse(Field(l4Dead, "failed_connects")!, System.Globalization.CultureInfo.InvariantCulture), 100, 500);
+        Assert.True(Healthy((await BackendsAsync(L4Host)).Single(b => Field(b, "address") == dead)));
+        Assert.InRange(await FailedConnectsAsync(L4Host, dead), 100, 500);
+        Assert.InRange(await FailedConnectsAsync(L7Host, dead), 100, 500);
     }
 
     // ---- 4. Nothing usable ----
@@ -566,6 +572,9 @@ public sealed class BackendPoolTests : IAsyncLifetime
         Assert.Equal(expected.Select(e => e.Address), route.GetProperty("backends").EnumerateArray().Select(b => b.GetString()));
         Assert.Equal(expected, route.GetProperty("backend_status").EnumerateArray().Select(b => (Field(b, "address")!, Field(b, "admin_state")!)));
     }
+
+    private async Task<long> FailedConnectsAsync(string hostname, string address)
+        => long.Parse(Field((await BackendsAsync(hostname)).Single(b => Field(b, "address") == address), "failed_connects")!, System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool Healthy(JsonElement backend) => backend.GetProperty("healthy").GetBoolean();
 
