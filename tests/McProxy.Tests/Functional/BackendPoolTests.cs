@@ -111,6 +111,59 @@ public sealed class BackendPoolTests : IAsyncLifetime
         Assert.Equal(300, http.Sum(b => b.Traffic));
     }
 
+    [Fact]
+    public async Task LeastConnections_SendsNewConnectionsToTheIdleBackends_WhileOneHoldsLongOnes()
+    {
+        var tcp = Tcp("a", "b", "c");
+        var endPoint = await StartServerAsync(L4Route(L4Host, tcp.Select(b => b.Address), "least_connections"));
+
+        // Three long connections on a: the others drained while they open, then enabled again.
+        await CtlAsync("backends", "drain", "--listener", Listener, "--hostname", L4Host, "--backend", tcp[1].Address);
+        await CtlAsync("backends", "drain", "--listener", Listener, "--hostname", L4Host, "--backend", tcp[2].Address);
+        var held = new List<Socket>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (socket, backend) = await OpenAsync(endPoint, L4Host);
+            Assert.Equal("a", backend);
+            held.Add(socket);
+        }
+
+        await CtlAsync("backends", "enable", "--listener", Listener, "--hostname", L4Host, "--backend", tcp[1].Address);
+        await CtlAsync("backends", "enable", "--listener", Listener, "--hostname", L4Host, "--backend", tcp[2].Address);
+
+        var names = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            names.Add(await ConnectOnceAsync(endPoint, L4Host));
+        }
+
+        Assert.DoesNotContain("a", names);
+        Assert.Contains("b", names);
+        Assert.Contains("c", names);
+        held.ForEach(Close);
+        await WaitForBackendAsync(L4Host, tcp[0].Address, b => Active(b) == 0);
+    }
+
+    [Fact]
+    public async Task First_UsesTheStandbyOnlyWhileTheFirstIsDown()
+    {
+        var tcp = Tcp("primary", "standby");
+        var endPoint = await StartServerAsync(L4Route(L4Host, tcp.Select(b => b.Address), "first", "tcp"), """
+            health_interval = "200ms"
+            health_rise = 2
+            health_fall = 2
+            """);
+        Assert.All(await ConnectManyAsync(endPoint, 10), n => Assert.Equal("primary", n));
+
+        await tcp[0].StopAsync();
+        await WaitForBackendAsync(L4Host, tcp[0].Address, b => !Healthy(b));
+        Assert.All(await ConnectManyAsync(endPoint, 10), n => Assert.Equal("standby", n));
+
+        tcp[0].Start();
+        await WaitForBackendAsync(L4Host, tcp[0].Address, Healthy);
+        Assert.All(await ConnectManyAsync(endPoint, 10), n => Assert.Equal("primary", n));
+    }
+
     // ---- 2. Failover with active checks ----
 
     [Fact]
@@ -662,6 +715,17 @@ public sealed class BackendPoolTests : IAsyncLifetime
         }
 
         return (socket, line.ToString());
+    }
+
+    private static async Task<List<string>> ConnectManyAsync(IPEndPoint endPoint, int count)
+    {
+        var names = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            names.Add(await ConnectOnceAsync(endPoint, L4Host));
+        }
+
+        return names;
     }
 
     private static async Task<string> ConnectOnceAsync(IPEndPoint endPoint, string hostname)
