@@ -24,7 +24,8 @@ public enum BackendMode
 /// A real Kestrel backend on 127.0.0.1:0 for L7 tests. Endpoints: <c>/ws</c> echoes WebSocket messages;
 /// <c>/upload</c> reads the request body and answers its length and SHA-256; <c>/download?bytes=N</c> streams N
 /// bytes of a fixed pattern; anything else answers JSON with the method, path, protocol and headers it received.
-/// <c>StartAsync</c> can add services (gRPC) and endpoints before the fallback.
+/// <c>StartAsync</c> can add services (gRPC) and endpoints before the fallback, and listen on a given port (a
+/// backend started again where it was).
 /// </summary>
 public sealed class HttpTestBackend : IAsyncDisposable
 {
@@ -50,7 +51,8 @@ public sealed class HttpTestBackend : IAsyncDisposable
         BackendMode mode,
         X509Certificate2? certificate = null,
         Action<IServiceCollection>? services = null,
-        Action<WebApplication>? configure = null)
+        Action<WebApplication>? configure = null,
+        int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -58,7 +60,7 @@ public sealed class HttpTestBackend : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            kestrel.Listen(IPAddress.Loopback, port, listen =>
             {
                 listen.Protocols = mode switch
                 {
@@ -87,8 +89,8 @@ public sealed class HttpTestBackend : IAsyncDisposable
         app.Map("/download", DownloadAsync);
         app.MapFallback(EchoAsync);
         await app.StartAsync();
-        var port = new Uri(app.Urls.First()).Port;
-        backend.EndPoint = new IPEndPoint(IPAddress.Loopback, port);
+        var bound = new Uri(app.Urls.First()).Port;
+        backend.EndPoint = new IPEndPoint(IPAddress.Loopback, bound);
         return backend;
     }
 
