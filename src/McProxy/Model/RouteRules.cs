@@ -328,7 +328,7 @@ internal static class RouteRules
     }
 
     /// <summary>What makes two backends the same: the port, and the host without case (an IP literal by its address, so "[::1]" and "[0::1]" are one).</summary>
-    private static string SameBackendKey(HostPort backend)
+    public static string SameBackendKey(HostPort backend)
     {
         var host = IPAddress.TryParse(backend.Host, out var ip) ? ip.ToString() : backend.Host.ToLowerInvariant();
         return $"{host}:{backend.Port}";

@@ -73,12 +73,17 @@ internal sealed class RouteEntry
 
     public bool IsWildcard => Route.Hostname.StartsWith("*.", StringComparison.Ordinal);
 
-    /// <summary>The member at <paramref name="address"/>, or null.</summary>
+    /// <summary>
+    /// The member at <paramref name="address"/>, or null. Same backend as the pool rules judge it
+    /// (<see cref="RouteRules.SameBackendKey"/>): a DNS name without case, an IP literal by its address, so an operator's
+    /// "[0:0::1]:80" finds the route's "[::1]:80".
+    /// </summary>
     public PoolMember? FindBackend(HostPort address)
     {
+        string? key = null;
         foreach (var member in Pool.Members)
         {
-            if (member.Address.Port == address.Port && string.Equals(member.Address.Host, address.Host, StringComparison.OrdinalIgnoreCase))
+            if (member.Address.Port == address.Port && RouteRules.SameBackendKey(member.Address) == (key ??= RouteRules.SameBackendKey(address)))
             {
                 return member;
             }

@@ -1,4 +1,5 @@
 using McProxy.Model;
+using McProxy.Net;
 using Microsoft.Data.Sqlite;
 
 namespace McProxy.Store;
@@ -103,6 +104,22 @@ internal sealed class RouteRepository(Database database)
             }
         }
 
+        foreach (var backend in backends)
+        {
+            // The same backend written another way ("[0::1]:80" for "[::1]:80", another case): the live member is
+            // kept (RouteEntry finds it by the same rule), so its row is too, renamed, with its admin state.
+            if (!existing.Contains(backend, StringComparer.Ordinal)
+                && existing.FirstOrDefault(a => !backends.Contains(a, StringComparer.Ordinal) && BackendKey(a) == BackendKey(backend)) is { } written)
+            {
+                using var rename = connection.Command("UPDATE route_backends SET address = $n WHERE route_id = $r AND address = $a", transaction)
+                    .With("$n", backend)
+                    .With("$r", routeId)
+                    .With("$a", written);
+                rename.ExecuteNonQuery();
+                existing[existing.IndexOf(written)] = backend;
+            }
+        }
+
         foreach (var gone in existing.Where(a => !backends.Contains(a, StringComparer.Ordinal)))
         {
             using var delete = connection.Command("DELETE FROM route_backends WHERE route_id = $r AND address = $a", transaction)
@@ -126,6 +143,10 @@ internal sealed class RouteRepository(Database database)
             upsert.ExecuteNonQuery();
         }
     }
+
+    /// <summary>What makes two addresses one backend, as the pool rules judge it; an address that does not parse is its own.</summary>
+    private static string BackendKey(string address)
+        => HostPort.TryParse(address, allowEmptyHost: false, out var parsed, out _) ? RouteRules.SameBackendKey(parsed) : address;
 
     /// <summary>
     /// Sets the admin state of backend <paramref name="address"/> (as written in the route's backends) of route

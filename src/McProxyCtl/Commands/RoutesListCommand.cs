@@ -36,7 +36,11 @@ internal sealed class RoutesListCommand : CtlCommand
     /// <summary>The route's pool in order; a server without pools sends only the single backend.</summary>
     public static IEnumerable<string> Backends(Route route) => route.Backends.Count > 0 ? route.Backends : [route.Backend];
 
-    private static string Describe(Route route)
+    /// <summary>
+    /// The OPTIONS column: what differs from the defaults, and the pool at a glance (a backend not enabled, one down,
+    /// the connections or requests open to the route); <c>backends list</c> has each backend's counts.
+    /// </summary>
+    internal static string Describe(Route route)
     {
         var options = new List<string>();
         if (route.Balance.Length > 0 && route.Balance != "least_connections")
@@ -52,6 +56,16 @@ internal sealed class RoutesListCommand : CtlCommand
         foreach (var backend in route.BackendStatus.Where(b => b.AdminState != "enabled"))
         {
             options.Add($"{backend.AdminState}={backend.Address}");
+        }
+
+        foreach (var backend in route.BackendStatus.Where(b => !b.Healthy))
+        {
+            options.Add($"down={backend.Address}");
+        }
+
+        if (route.BackendStatus.Sum(b => b.ActiveConnections) is > 0 and var active)
+        {
+            options.Add($"active={active}");
         }
 
         if (route.TlsCert.Length > 0)

@@ -49,7 +49,7 @@ public sealed class PoolDataPathTests : IAsyncLifetime
     }
 
     /// <summary>A proxy with one L4 route and one L7 route, each to a single backend until a test swaps in its pool.</summary>
-    private async Task<TestProxy> StartAsync(TimeSpan? healthInterval = null)
+    private async Task<TestProxy> StartAsync(TimeSpan? healthInterval = null, TimeSpan? shutdownTimeout = null)
     {
         var http = await HttpTestBackend.StartAsync(BackendMode.Http1);
         _http.Add(http);
@@ -67,9 +67,15 @@ public sealed class PoolDataPathTests : IAsyncLifetime
               tls_cert = "{_pem.Cert}"
               tls_key = "{_pem.Key}"
             """,
-            config => healthInterval is { } interval
-                ? config with { Proxy = config.Proxy with { HealthInterval = interval, HealthTimeout = interval } }
-                : config,
+            config =>
+            {
+                if (healthInterval is { } interval)
+                {
+                    config = config with { Proxy = config.Proxy with { HealthInterval = interval, HealthTimeout = interval } };
+                }
+
+                return shutdownTimeout is { } shutdown ? config with { Proxy = config.Proxy with { ShutdownTimeout = shutdown } } : config;
+            },
             _directory);
     }
 
@@ -371,6 +377,52 @@ public sealed class PoolDataPathTests : IAsyncLifetime
         socket.Dispose();
         invoker.Dispose();
         await WaitForIdleAsync(proxy, entry);
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task ClientLeavesMidDownload_TheRequestsLeaseIsGivenBack(string version)
+    {
+        await using var proxy = await StartAsync();
+        var entry = SwapPool(proxy, L7Host, BalanceAlgorithm.LeastConnections, [_http[0].Address]);
+        var member = entry.Pool.Members[0];
+        var client = L7TestClient.Create(proxy.EndPoint(), _certs, Version.Parse(version));
+        var response = await client.GetAsync(L7TestClient.Url(L7Host, proxy.EndPoint(), "/download?bytes=1073741824"), HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStreamAsync();
+        await body.ReadExactlyAsync(new byte[64 * 1024]);
+        Assert.Equal(1, member.ActiveConnections);
+
+        // The client gives up a GiB download after 64 KiB: the request is aborted and its member's count drops.
+        client.Dispose();
+        response.Dispose();
+        await WaitForIdleAsync(proxy, entry);
+        await proxy.Log.WaitForAsync(e => e.EventId == 20 && e.Get("Outcome") == RequestOutcome.ClientAborted);
+    }
+
+    [Fact]
+    public async Task Shutdown_WithAnL4StreamAndAnL7DownloadOpen_GivesEveryLeaseBack()
+    {
+        var proxy = await StartAsync(shutdownTimeout: TimeSpan.FromMilliseconds(500));
+        try
+        {
+            var l4 = SwapPool(proxy, L4Host, BalanceAlgorithm.RoundRobin, [_tcp[0].Address, _tcp[1].Address]);
+            var l7 = SwapPool(proxy, L7Host, BalanceAlgorithm.RoundRobin, [_http[0].Address]);
+            var (stream, _) = await OpenAsync(proxy);
+            using var client = L7TestClient.Create(proxy.EndPoint(), _certs, HttpVersion.Version20);
+            using var response = await client.GetAsync(L7TestClient.Url(L7Host, proxy.EndPoint(), "/download?bytes=1073741824"), HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal((1, 1), (l4.Pool.Members.Sum(m => m.ActiveConnections), l7.Pool.Members[0].ActiveConnections));
+
+            // Neither ends by itself (the download is not read): the drain runs out and closes both.
+            await proxy.StopAsync();
+
+            Assert.All(l4.Pool.Members.Concat(l7.Pool.Members), m => Assert.Equal(0, m.ActiveConnections));
+            Close(stream);
+        }
+        finally
+        {
+            await proxy.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -74,6 +74,53 @@ public sealed class BackendMetricsTests
         Assert.Equal(2, (await ScrapeAsync(metrics)).Value("mcproxy_backend_failed_connects_total", A));
     }
 
+    [Fact]
+    public async Task Scrape_Of64BackendsOnEightListeners_IsEightSeriesPerBackend_HoweverOftenThePoolsChange()
+    {
+        var metrics = new ProxyMetrics();
+        var generation = 0;
+        // Each scrape sees every listener's route with 64 backends, a new set of ports each time (pools rewritten).
+        IEnumerable<BackendMetricRow> Rows() =>
+            from listener in Enumerable.Range(0, 8)
+            from backend in Enumerable.Range(0, 64)
+            select new BackendMetricRow(
+                $"[::1]:{8443 + listener}", "pool.example.net", $"[fd00::{backend + 1:x}]:{1024 + (generation * 64) + backend}",
+                Up: backend % 2 == 0, BackendAdminState.Enabled, backend, generation, generation, 0);
+        metrics.Backends.SetSource(Rows);
+
+        var sizes = new List<int>();
+        for (generation = 0; generation < 50; generation++)
+        {
+            using var stream = new MemoryStream();
+            await metrics.Registry.CollectAndExportAsTextAsync(stream);
+            sizes.Add((int)stream.Length);
+            var scrape = PrometheusScrape.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            var series = scrape.Samples.Where(s => s.Name.StartsWith("mcproxy_backend_", StringComparison.Ordinal)).ToList();
+            // up, active, failed connects, 3 admin states, 2 check results: only this generation's backends.
+            Assert.Equal(8 * 64 * 8, series.Count);
+            Assert.Equal(Rows().Select(r => r.Backend).ToHashSet(), series.Select(s => s.Labels["backend"]).ToHashSet());
+        }
+
+        // The text grows with the port numbers' digits only, never with the backends that came and went.
+        Assert.InRange(sizes.Max(), 1, (sizes[0] * 11) / 10);
+    }
+
+    [Fact]
+    public async Task Scrape_EscapesLabelValues()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.Backends.SetSource(() => [new(":443", "a.example.net", "odd\"host\\\nname:80", Up: true, BackendAdminState.Enabled, 0, 0, 0, 0)]);
+
+        using var stream = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(stream);
+        var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+
+        // Still one sample line each (the strict parser checks every line), the value escaped as the format asks.
+        var scrape = PrometheusScrape.Parse(text);
+        Assert.Equal(1, scrape.Value("mcproxy_backend_up", ("backend", "odd\\\"host\\\\\\nname:80")));
+        Assert.Contains("backend=\"odd\\\"host\\\\\\nname:80\"", text, StringComparison.Ordinal);
+    }
+
     private static async Task<PrometheusScrape> ScrapeAsync(ProxyMetrics metrics)
     {
         using var stream = new MemoryStream();

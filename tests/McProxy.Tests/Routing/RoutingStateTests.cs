@@ -140,6 +140,56 @@ public sealed class RoutingStateTests : IDisposable
     }
 
     [Fact]
+    public async Task SetBackendState_FindsTheBackendWrittenAnotherWay_AndAnUpsertRewritingItKeepsItsStateInMemoryAndInTheStore()
+    {
+        var pool = new RouteSettings { Hostname = "raw.example.net", Backends = ["[::1]:9001", "backend.example.net:9002"], HealthCheck = HealthCheckSetting.None };
+        await _routing.UpsertRouteAsync(Live, pool, CancellationToken.None);
+
+        // The operator writes the IPv6 address in full and the name in capitals: the same members.
+        var v6 = await _routing.SetBackendStateAsync(Live, "raw.example.net", new McProxy.Net.HostPort("0:0:0:0:0:0:0:1", 9001), BackendAdminState.Drain, CancellationToken.None);
+        var named = await _routing.SetBackendStateAsync(Live, "raw.example.net", new McProxy.Net.HostPort("BACKEND.Example.NET", 9002), BackendAdminState.Disabled, CancellationToken.None);
+        var members = Live.Snapshot.FindRoute("raw.example.net")!.Pool.Members;
+        Assert.Same(members[0], v6);
+        Assert.Same(members[1], named);
+        Assert.Equal([BackendAdminState.Drain, BackendAdminState.Disabled], members.Select(m => m.AdminState));
+        var states = _store.Routes.List().Single(r => r.Hostname == "raw.example.net").BackendStates;
+        Assert.Equal((BackendAdminState.Drain, BackendAdminState.Disabled, 2), (states["[::1]:9001"], states["backend.example.net:9002"], states.Count));
+
+        // An upsert that writes the same backends another way keeps the members, and the store keeps their states
+        // under the new spelling: a restart finds the drain where the live route has it.
+        await _routing.UpsertRouteAsync(Live, pool with { Backends = ["[0::1]:9001", "Backend.example.net:9002"] }, CancellationToken.None);
+        var rewritten = Live.Snapshot.FindRoute("raw.example.net")!.Pool.Members;
+        Assert.Same(v6, rewritten[0]);
+        Assert.Same(named, rewritten[1]);
+        var stored = _store.Routes.List().Single(r => r.Hostname == "raw.example.net");
+        Assert.Equal(Live.Snapshot.FindRoute("raw.example.net")!.Route.Backends, stored.Route.Backends);
+        Assert.Equal([BackendAdminState.Drain, BackendAdminState.Disabled], stored.Route.Backends.Select(b => stored.BackendStates[b]));
+        using var reloaded = RoutingState.Load(_store, new ProxyMetrics(), _ => { });
+        Assert.Equal(
+            [BackendAdminState.Drain, BackendAdminState.Disabled],
+            reloaded.FindListener(Listener)!.Snapshot.FindRoute("raw.example.net")!.Pool.Members.Select(m => m.AdminState));
+    }
+
+    [Fact]
+    public async Task UpsertRoute_DroppingADrainedBackend_ForgetsItsState_AndItComesBackEnabled()
+    {
+        var pool = new RouteSettings { Hostname = "raw.example.net", Backends = ["127.0.0.1:9001", "127.0.0.1:9002"], HealthCheck = HealthCheckSetting.None };
+        await _routing.UpsertRouteAsync(Live, pool, CancellationToken.None);
+        await _routing.SetBackendStateAsync(Live, "raw.example.net", new McProxy.Net.HostPort("127.0.0.1", 9002), BackendAdminState.Drain, CancellationToken.None);
+
+        await _routing.UpsertRouteAsync(Live, pool with { Backends = ["127.0.0.1:9001"] }, CancellationToken.None);
+        Assert.Equal(["127.0.0.1:9001"], _store.Routes.List().Single(r => r.Hostname == "raw.example.net").BackendStates.Keys);
+        var refused = await Assert.ThrowsAsync<RoutingException>(() =>
+            _routing.SetBackendStateAsync(Live, "raw.example.net", new McProxy.Net.HostPort("127.0.0.1", 9002), BackendAdminState.Enabled, CancellationToken.None));
+        Assert.Equal(RoutingError.NotFound, refused.Error);
+
+        // As HAProxy's server removed and added again: a new backend, enabled.
+        await _routing.UpsertRouteAsync(Live, pool, CancellationToken.None);
+        Assert.Equal([BackendAdminState.Enabled, BackendAdminState.Enabled], Live.Snapshot.FindRoute("raw.example.net")!.Pool.Members.Select(m => m.AdminState));
+        Assert.All(_store.Routes.List().Single(r => r.Hostname == "raw.example.net").BackendStates.Values, s => Assert.Equal(BackendAdminState.Enabled, s));
+    }
+
+    [Fact]
     public async Task Refusals_NameTheField_AndChangeNothing()
     {
         var before = Live.Snapshot;

@@ -65,6 +65,11 @@ internal sealed class HealthCheckRegistration : IDisposable
             UseProxy = false,
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
+            // The status is all a check reads. The body is never read, and disposing the response must not drain it
+            // to keep the connection (up to 1 MiB by default), which a backend with an endless body would fill every
+            // check; the connection is closed instead. A head longer than 16 KiB fails the check.
+            MaxResponseDrainSize = 0,
+            MaxResponseHeadersLength = 16,
         };
         if (check.ValidateCertificate is { } validate)
         {

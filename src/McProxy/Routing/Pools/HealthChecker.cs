@@ -43,6 +43,9 @@ internal sealed partial class HealthChecker : IAsyncDisposable
     /// <summary>The most checks ever running at once: what the bound is measured by.</summary>
     public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
+    /// <summary>Pools registered now (what a route swap must keep at one per checked route).</summary>
+    public int Registered => Volatile.Read(ref _registrations).Length;
+
     /// <summary>Starts the timer: one round now, then one every interval, until disposed.</summary>
     public void Start()
     {

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using McProxy.Model;
 using McProxy.Net;
 using McProxy.Routing.Pools;
@@ -206,6 +207,114 @@ public sealed class HealthCheckerTests
     }
 
     [Fact]
+    public async Task HttpCheck_EndlessChunkedBody_PassesOnTheStatus_BodyNotDrained()
+    {
+        // A backend answering 200 with a body that never ends: the status is all the check needs, so the proxy
+        // reads no body (SocketsHttpHandler would drain up to 1 MiB of it per check to keep the connection).
+        var perConnection = new ConcurrentQueue<long>();
+        var listener = StartRawBackend(async socket =>
+        {
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray());
+            var chunk = new byte[16384 + 10];
+            "4000\r\n"u8.CopyTo(chunk);
+            chunk.AsSpan(6, 16384).Fill((byte)'x');
+            "\r\n"u8.CopyTo(chunk.AsSpan(6 + 16384));
+            long sent = 0;
+            try
+            {
+                while (sent < 64L << 20)
+                {
+                    sent += await socket.SendAsync(chunk.AsMemory(0, 6 + 16384 + 2));
+                }
+            }
+            catch (SocketException)
+            {
+                // The check closed the connection.
+            }
+
+            perConnection.Enqueue(sent);
+        });
+        try
+        {
+            var changes = new ConcurrentQueue<HealthTransition>();
+            var member = Member(((IPEndPoint)listener.LocalEndpoint).Port, changes, rise: 1, fall: 1);
+            await using var checker = new HealthChecker(Fast, NullLogger.Instance);
+            checker.Register(new BackendPool([member], BalanceAlgorithm.First), HealthCheck.Http("/healthz", RouteHost, BackendProtocol.Http1));
+            checker.Start();
+
+            await WaitUntilAsync(() => perConnection.Count >= 3, "three checks' connections to be closed by the proxy");
+            Assert.True(member.ChecksPassed >= 3);
+            Assert.Equal(0, member.ChecksFailed);
+            Assert.True(member.IsUp);
+            // What the kernel's socket buffers took (the backend's send buffer is 32 KiB), never the 1 MiB a drain reads.
+            Assert.All(perConnection, sent => Assert.InRange(sent, 1, 768 * 1024));
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Theory]
+    [InlineData("endless headers")]
+    [InlineData("no answer")]
+    public async Task HttpCheck_HostileBackend_IsAFailedCheckWithinTheBounds(string behaviour)
+    {
+        var perConnection = new ConcurrentQueue<long>();
+        var listener = StartRawBackend(async socket =>
+        {
+            long sent = 0;
+            try
+            {
+                if (behaviour == "no answer")
+                {
+                    // Reads the rest and never answers, until the check gives up and closes.
+                    var buffer = new byte[1024];
+                    while (await socket.ReceiveAsync(buffer) > 0)
+                    {
+                    }
+                }
+                else
+                {
+                    sent += await socket.SendAsync("HTTP/1.1 200 OK\r\n"u8.ToArray());
+                    var line = Encoding.ASCII.GetBytes($"X-Filler: {new string('a', 1000)}\r\n");
+                    while (sent < 64L << 20)
+                    {
+                        sent += await socket.SendAsync(line);
+                    }
+                }
+            }
+            catch (SocketException)
+            {
+                // The check closed the connection.
+            }
+
+            perConnection.Enqueue(sent);
+        });
+        try
+        {
+            var options = Fast with { Timeout = TimeSpan.FromMilliseconds(300) };
+            var changes = new ConcurrentQueue<HealthTransition>();
+            var member = new PoolMember(new HostPort("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port), new HealthPolicy(1, 2, options.Interval), changes.Enqueue);
+            await using var checker = new HealthChecker(options, NullLogger.Instance);
+            checker.Register(new BackendPool([member], BalanceAlgorithm.First), HealthCheck.Http("/healthz", RouteHost, BackendProtocol.Http1));
+            checker.Start();
+
+            await WaitUntilAsync(() => !changes.IsEmpty && perConnection.Count >= 2, "the member to go down and two checks' connections to be closed");
+            var down = Assert.Single(changes);
+            Assert.False(down.Up);
+            Assert.Equal(0, member.ChecksPassed);
+            Assert.Equal(behaviour == "no answer" ? "timed out after 300ms" : "configuration limit exceeded", down.Reason);
+            // The header limit (16 KiB) and the socket buffers, not the 64 MiB the backend would send.
+            Assert.All(perConnection, sent => Assert.InRange(sent, 0, 768 * 1024));
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task LogTransition_DownIsAWarningUpIsInformation_EachOneLine()
     {
         var log = new TestLog();
@@ -227,6 +336,59 @@ public sealed class HealthCheckerTests
             log.Entries,
             down => Assert.Equal((700, LogLevel.Warning, "backend 10.0.0.1:80 down after 3 failed checks: connection refused"), (down.EventId, down.Level, down.Message)),
             up => Assert.Equal((701, LogLevel.Information, "backend 10.0.0.1:80 up after 2 passed checks: connected"), (up.EventId, up.Level, up.Message)));
+    }
+
+    /// <summary>
+    /// Listens on 127.0.0.1 and hands each accepted connection, its request head read and its send buffer at 32 KiB
+    /// (so the kernel holds little of what it sends), to <paramref name="serve"/>.
+    /// </summary>
+    private static TcpListener StartRawBackend(Func<Socket, Task> serve)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var accepted = await listener.AcceptSocketAsync();
+                    _ = Task.Run(async () =>
+                    {
+                        using (accepted)
+                        {
+                            accepted.SendBufferSize = 32 * 1024;
+                            var head = new List<byte>();
+                            var buffer = new byte[1024];
+                            try
+                            {
+                                while (!head.ToArray().AsSpan().EndsWith("\r\n\r\n"u8))
+                                {
+                                    var read = await accepted.ReceiveAsync(buffer);
+                                    if (read == 0)
+                                    {
+                                        return;
+                                    }
+
+                                    head.AddRange(buffer.AsSpan(0, read));
+                                }
+                            }
+                            catch (SocketException)
+                            {
+                                return;
+                            }
+
+                            await serve(accepted);
+                        }
+                    });
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        });
+        return listener;
     }
 
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/> and accepts and closes every connection.</summary>
