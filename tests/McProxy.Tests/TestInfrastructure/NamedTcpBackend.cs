@@ -54,7 +54,15 @@ public sealed class NamedTcpBackend : IAsyncDisposable
         await _accepting;
         foreach (var socket in _open.Keys)
         {
-            socket.LingerState = new LingerOption(true, 0);
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Its client closed it meanwhile, and ServeAsync disposed it: nothing left to reset.
+            }
+
             socket.Dispose();
         }
     }
