@@ -28,7 +28,7 @@ internal sealed class L4RelayTarget(TimeSpan connectTimeout) : IRouteTarget
     {
         var pool = connection.Route.Pool;
         ulong tried = 0;
-        var share = CountCandidates(pool, tried);
+        var share = Math.Max(1, pool.CountUsable(tried));
         if (!pool.TryAcquire(ref tried, out var lease))
         {
             return new ConnectionResult(ConnectionOutcome.NoBackend, NoBackend.Describe(pool));
@@ -75,7 +75,7 @@ internal sealed class L4RelayTarget(TimeSpan connectTimeout) : IRouteTarget
                         : error;
                 member.RecordConnectFailure(reason);
                 lease.Dispose();
-                share = CountCandidates(pool, tried);
+                share = Math.Max(1, pool.CountUsable(tried));
                 if (aborted is not null || !pool.TryAcquire(ref tried, out lease))
                 {
                     return new ConnectionResult(ConnectionOutcome.BackendUnreachable, reason);
@@ -104,21 +104,6 @@ internal sealed class L4RelayTarget(TimeSpan connectTimeout) : IRouteTarget
         }
     }
 
-    /// <summary>Usable members not yet tried: how many attempts what is left of connect_timeout may be shared by.</summary>
-    private static int CountCandidates(BackendPool pool, ulong tried)
-    {
-        var count = 0;
-        var members = pool.Members;
-        for (var i = 0; i < members.Length; i++)
-        {
-            if ((tried & (1UL << i)) == 0 && members[i].IsUsable)
-            {
-                count++;
-            }
-        }
-
-        return Math.Max(count, 1);
-    }
 
     /// <summary>
     /// A PROXY v2 header for the backend (the real client, the address it connected to, TLVs for the SNI and the

@@ -70,18 +70,22 @@ internal sealed class BackendPool
         return TryAcquire(ref tried, out lease);
     }
 
-    /// <summary>Whether any member is usable now (for the no_backend answer without a pick).</summary>
-    public bool AnyUsable()
+    /// <summary>
+    /// Members usable now and not in <paramref name="tried"/>: what the next <see cref="TryAcquire(ref ulong, out PoolLease)"/>
+    /// may still pick from (L4 shares what is left of connect_timeout among them).
+    /// </summary>
+    public int CountUsable(ulong tried = 0)
     {
-        foreach (var member in _members)
+        var count = 0;
+        for (var i = 0; i < _members.Length; i++)
         {
-            if (member.IsUsable)
+            if (IsCandidate(i, tried))
             {
-                return true;
+                count++;
             }
         }
 
-        return false;
+        return count;
     }
 
     private bool TryChoose(ulong tried, out int index)

@@ -181,7 +181,7 @@ public sealed class BackendPoolTests
         Assert.Equal(0, target.ActiveConnections);
         members[1].SetAdminState(state);
         Assert.False(pool.TryAcquire(out _));
-        Assert.False(pool.AnyUsable());
+        Assert.Equal(0, pool.CountUsable());
     }
 
     [Theory]
