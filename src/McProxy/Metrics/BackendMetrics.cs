@@ -54,7 +54,7 @@ internal sealed class BackendMetrics
                 }
 
                 _up.WithLabels(row.Listener, row.Route, row.Backend).Set(row.Up ? 1 : 0);
-                var current = StateName(row.AdminState);
+                var current = BackendAdminStates.Name(row.AdminState);
                 foreach (var state in States)
                 {
                     _adminState.WithLabels(row.Listener, row.Route, row.Backend, state).Set(state == current ? 1 : 0);
@@ -86,14 +86,6 @@ internal sealed class BackendMetrics
             _published = seen;
         }
     }
-
-    /// <summary>The label value of an admin state, as the API and mcproxyctl name it.</summary>
-    public static string StateName(BackendAdminState state) => state switch
-    {
-        BackendAdminState.Drain => "drain",
-        BackendAdminState.Disabled => "disabled",
-        _ => "enabled",
-    };
 
     /// <summary>
     /// A counter child brought to <paramref name="value"/>. The members' counts only grow, but a route re-configured
