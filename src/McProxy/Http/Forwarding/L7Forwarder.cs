@@ -104,14 +104,16 @@ internal sealed class L7Forwarder(IHttpForwarder forwarder, BackendClients clien
             return null;
         }
 
+        if (error == ForwarderError.RequestTimedOut)
+        {
+            return IsConnectTimeout(context) ? "connect timed out" : null;
+        }
+
         for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
         {
-            switch (e)
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
             {
-                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } when error == ForwarderError.Request:
-                    return e.Message;
-                case TimeoutException when error == ForwarderError.RequestTimedOut:
-                    return "connect timed out";
+                return e.Message;
             }
         }
 
