@@ -154,9 +154,8 @@ internal sealed class ProxyAdmin(RoutingState routing, DateTimeOffset startedAt,
             ?? throw AdminErrors.InvalidArgument("state", $"{RuleText.Quote(request.State)} is not \"enabled\", \"drain\" or \"disabled\"");
         var member = await Refusals(routing.SetBackendStateAsync(listener, hostname, address, state, cancellationToken));
         // Named as the route writes it; the member is the live one, so the route in force holds it.
-        var route = listener.Snapshot.FindRoute(hostname);
-        var index = route is null ? -1 : route.Pool.Members.IndexOf(member);
-        return new SetBackendStateResponse { Backend = AdminMapping.ToMessage(member, index >= 0 ? route!.Route.Backends[index] : member.Address.ToString()) };
+        var written = listener.Snapshot.FindRoute(hostname)?.AddressOf(member) ?? member.Address.ToString();
+        return new SetBackendStateResponse { Backend = AdminMapping.ToMessage(member, written) };
     }
 
     private ListenerState FindListener(string addr)

@@ -74,6 +74,16 @@ internal sealed class RouteEntry
     public bool IsWildcard => Route.Hostname.StartsWith("*.", StringComparison.Ordinal);
 
     /// <summary>
+    /// <paramref name="member"/>'s address as the route's backends write it (the pool's members are in their order), or
+    /// its parsed address when it is not (or no longer) a member of this route.
+    /// </summary>
+    public string AddressOf(PoolMember member)
+    {
+        var index = Pool.Members.IndexOf(member);
+        return index >= 0 ? Route.Backends[index] : member.Address.ToString();
+    }
+
+    /// <summary>
     /// The member at <paramref name="address"/>, or null. Same backend as the pool rules judge it
     /// (<see cref="RouteRules.SameBackendKey"/>): a DNS name without case, an IP literal by its address, so an operator's
     /// "[0:0::1]:80" finds the route's "[::1]:80".

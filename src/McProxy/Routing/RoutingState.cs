@@ -1,3 +1,4 @@
+using McProxy.Config;
 using McProxy.Metrics;
 using McProxy.Model;
 using McProxy.Net;
@@ -60,7 +61,7 @@ internal sealed class RoutingState : IDisposable
     public static RoutingState Load(ProxyStore store, ProxyMetrics metrics, Action<IReadOnlyList<FirewallRule>> firewallRulesChanged, HealthPolicy? health = null,
         Action<HealthTransition>? healthChanged = null)
     {
-        health ??= new HealthPolicy(2, 3, TimeSpan.FromSeconds(5));
+        health ??= HealthSettings.Policy(new ProxySettings());
         var firewallRules = store.FirewallRules.List().Select(r => r.ToRule()).ToArray();
         firewallRulesChanged(firewallRules);
         var routesByListener = store.Routes.List().ToLookup(r => r.ListenerId);
@@ -185,8 +186,7 @@ internal sealed class RoutingState : IDisposable
             var member = route.FindBackend(address)
                 ?? throw new RoutingException(RoutingError.NotFound, "backend", $"route {route.Hostname} has no backend {RuleText.Quote(address.ToString())}");
             var routeId = RouteId(listener, route.Hostname);
-            var written = route.Route.Backends.First(b => HostPort.TryParse(b, false, out var parsed, out _) && route.FindBackend(parsed) == member);
-            await Commit(() => _store.Routes.SetBackendStateAsync(routeId, written, state, CancellationToken.None));
+            await Commit(() => _store.Routes.SetBackendStateAsync(routeId, route.AddressOf(member), state, CancellationToken.None));
             member.SetAdminState(state);
             return member;
         }, cancellationToken);
