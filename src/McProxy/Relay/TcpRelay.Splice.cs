@@ -32,24 +32,15 @@ internal sealed partial class TcpRelay
     /// </summary>
     private static bool IsNonBlocking(Socket socket)
     {
-        var handle = socket.SafeHandle;
-        var added = false;
         try
         {
-            handle.DangerousAddRef(ref added);
-            return SpliceNative.IsNonBlocking((int)handle.DangerousGetHandle());
+            using var descriptor = new SocketDescriptor(socket);
+            return SpliceNative.IsNonBlocking(descriptor.Fd);
         }
         catch (ObjectDisposedException)
         {
             // Aborted already: the copy loop's first read ends the relay the usual way.
             return false;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
         }
     }
 
@@ -132,38 +123,25 @@ internal sealed partial class TcpRelay
     /// <summary>Socket to pipe: the bytes moved, 0 at end of stream, <see cref="Again"/> or <see cref="Unsupported"/>.</summary>
     private static int SpliceIn(Socket from, SplicePipe pipe)
     {
-        var handle = from.SafeHandle;
-        var added = false;
-        try
+        using var descriptor = new SocketDescriptor(from);
+        while (true)
         {
-            handle.DangerousAddRef(ref added);
-            var fd = (int)handle.DangerousGetHandle();
-            while (true)
+            var moved = SpliceNative.Splice(descriptor.Fd, 0, pipe.WriteFd, 0, (nuint)pipe.Size, SpliceNative.SpliceMove | SpliceNative.SpliceNonBlock);
+            if (moved >= 0)
             {
-                var moved = SpliceNative.Splice(fd, 0, pipe.WriteFd, 0, (nuint)pipe.Size, SpliceNative.SpliceMove | SpliceNative.SpliceNonBlock);
-                if (moved >= 0)
-                {
-                    return (int)moved;
-                }
-
-                switch (Marshal.GetLastPInvokeError())
-                {
-                    case SpliceNative.EInterrupted:
-                        continue;
-                    case SpliceNative.EAgain:
-                        return Again;
-                    case SpliceNative.EInvalid:
-                        return Unsupported;
-                    default:
-                        throw new SocketException((int)SocketError.ConnectionReset);
-                }
+                return (int)moved;
             }
-        }
-        finally
-        {
-            if (added)
+
+            switch (Marshal.GetLastPInvokeError())
             {
-                handle.DangerousRelease();
+                case SpliceNative.EInterrupted:
+                    continue;
+                case SpliceNative.EAgain:
+                    return Again;
+                case SpliceNative.EInvalid:
+                    return Unsupported;
+                default:
+                    throw new SocketException((int)SocketError.ConnectionReset);
             }
         }
     }
@@ -208,44 +186,31 @@ internal sealed partial class TcpRelay
     /// <summary>Splices from the pipe to <paramref name="to"/> until done or it would block; returns the bytes moved.</summary>
     private static int SpliceOut(SplicePipe pipe, Socket to, int count)
     {
-        var handle = to.SafeHandle;
-        var added = false;
-        try
+        using var descriptor = new SocketDescriptor(to);
+        var done = 0;
+        while (done < count)
         {
-            handle.DangerousAddRef(ref added);
-            var fd = (int)handle.DangerousGetHandle();
-            var done = 0;
-            while (done < count)
+            var moved = SpliceNative.Splice(pipe.ReadFd, 0, descriptor.Fd, 0, (nuint)(count - done), SpliceNative.SpliceMove | SpliceNative.SpliceNonBlock);
+            if (moved > 0)
             {
-                var moved = SpliceNative.Splice(pipe.ReadFd, 0, fd, 0, (nuint)(count - done), SpliceNative.SpliceMove | SpliceNative.SpliceNonBlock);
-                if (moved > 0)
-                {
-                    done += (int)moved;
-                    continue;
-                }
-
-                var errno = moved == 0 ? SpliceNative.EAgain : Marshal.GetLastPInvokeError();
-                if (errno == SpliceNative.EInterrupted)
-                {
-                    continue;
-                }
-
-                if (errno == SpliceNative.EAgain)
-                {
-                    return done;
-                }
-
-                throw new SocketException((int)SocketError.ConnectionReset);
+                done += (int)moved;
+                continue;
             }
 
-            return done;
-        }
-        finally
-        {
-            if (added)
+            var errno = moved == 0 ? SpliceNative.EAgain : Marshal.GetLastPInvokeError();
+            if (errno == SpliceNative.EInterrupted)
             {
-                handle.DangerousRelease();
+                continue;
             }
+
+            if (errno == SpliceNative.EAgain)
+            {
+                return done;
+            }
+
+            throw new SocketException((int)SocketError.ConnectionReset);
         }
+
+        return done;
     }
 }
