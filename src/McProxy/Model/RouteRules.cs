@@ -265,7 +265,7 @@ internal static class RouteRules
             {
                 errors.Add(error);
             }
-            else if (HostPort.TryParse(backends[i], allowEmptyHost: false, out var parsed, out _) && !seen.Add(SameBackendKey(parsed)))
+            else if (!seen.Add(SameBackendKey(backends[i])))
             {
                 errors.Add(new RuleError(itemField, $"{RuleText.Quote(backends[i])} appears twice in this pool"));
             }
@@ -326,6 +326,13 @@ internal static class RouteRules
 
         return setting;
     }
+
+    /// <summary>
+    /// <see cref="SameBackendKey(HostPort)"/> of a backend as written; an address that does not parse is only the same
+    /// as itself.
+    /// </summary>
+    public static string SameBackendKey(string backend)
+        => HostPort.TryParse(backend, allowEmptyHost: false, out var parsed, out _) ? SameBackendKey(parsed) : backend;
 
     /// <summary>What makes two backends the same: the port, and the host without case (an IP literal by its address, so "[::1]" and "[0::1]" are one).</summary>
     public static string SameBackendKey(HostPort backend)

@@ -85,7 +85,7 @@ internal sealed class RouteEntry
 
     /// <summary>
     /// The member at <paramref name="address"/>, or null. Same backend as the pool rules judge it
-    /// (<see cref="RouteRules.SameBackendKey"/>): a DNS name without case, an IP literal by its address, so an operator's
+    /// (<see cref="RouteRules.SameBackendKey(HostPort)"/>): a DNS name without case, an IP literal by its address, so an operator's
     /// "[0:0::1]:80" finds the route's "[::1]:80".
     /// </summary>
     public PoolMember? FindBackend(HostPort address)

@@ -1,5 +1,4 @@
 using McProxy.Model;
-using McProxy.Net;
 using Microsoft.Data.Sqlite;
 
 namespace McProxy.Store;
@@ -109,7 +108,7 @@ internal sealed class RouteRepository(Database database)
             // The same backend written another way ("[0::1]:80" for "[::1]:80", another case): the live member is
             // kept (RouteEntry finds it by the same rule), so its row is too, renamed, with its admin state.
             if (!existing.Contains(backend, StringComparer.Ordinal)
-                && existing.FirstOrDefault(a => !backends.Contains(a, StringComparer.Ordinal) && BackendKey(a) == BackendKey(backend)) is { } written)
+                && existing.FirstOrDefault(a => !backends.Contains(a, StringComparer.Ordinal) && RouteRules.SameBackendKey(a) == RouteRules.SameBackendKey(backend)) is { } written)
             {
                 using var rename = connection.Command("UPDATE route_backends SET address = $n WHERE route_id = $r AND address = $a", transaction)
                     .With("$n", backend)
@@ -143,10 +142,6 @@ internal sealed class RouteRepository(Database database)
             upsert.ExecuteNonQuery();
         }
     }
-
-    /// <summary>What makes two addresses one backend, as the pool rules judge it; an address that does not parse is its own.</summary>
-    private static string BackendKey(string address)
-        => HostPort.TryParse(address, allowEmptyHost: false, out var parsed, out _) ? RouteRules.SameBackendKey(parsed) : address;
 
     /// <summary>
     /// Sets the admin state of backend <paramref name="address"/> (as written in the route's backends) of route
