@@ -15,14 +15,15 @@ internal sealed partial class ProxyConnection
     /// </summary>
     private async ValueTask<Admission> AdmitAsync()
     {
+        // One deadline covers the PROXY header and the ClientHello (hello_timeout). It is written before the
+        // connection is tracked: the sweeper may check it the moment it is, and an unwritten deadline (0) has passed.
+        EnterPhase(PhaseHandshake, _services.HelloTimeoutMs);
         if (!TryTrack())
         {
             Reset(_client);
             return new Admission(new ConnectionResult(ConnectionOutcome.Limit));
         }
 
-        // One deadline covers the PROXY header and the ClientHello (hello_timeout).
-        EnterPhase(PhaseHandshake, _services.HelloTimeoutMs);
         ProxyHeaderReadResult? proxyHeader = null;
         if (_listener.Listener.ProxyProtocol)
         {

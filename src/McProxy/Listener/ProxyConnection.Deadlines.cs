@@ -19,7 +19,8 @@ internal sealed partial class ProxyConnection
     private Action? _serverClosing;
     private string? _abortOutcome;
     private int _phase;
-    private long _deadline;
+    // No deadline until a phase writes one: the sweeper may see a connection before its admission does.
+    private long _deadline = long.MaxValue;
     private long _attemptDeadline;
     private string? _backendAddress;
     private long _lastActivity;
