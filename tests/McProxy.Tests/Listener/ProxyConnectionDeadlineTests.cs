@@ -13,7 +13,6 @@ namespace McProxy.Tests.Listener;
 /// was not yet written (0, long past) was closed as <c>hello_timeout</c> a few milliseconds after its accept (seen
 /// once in CI under 200 connections at once).
 /// </summary>
-[UnitTest]
 public sealed class ProxyConnectionDeadlineTests
 {
     [Fact]
