@@ -25,11 +25,28 @@ internal sealed partial class TcpRelay
     private const int Again = -1;
     private const int Unsupported = -2;
 
+    /// <summary>0 until a direction has checked both sockets; then 1 (both non-blocking) or -1.</summary>
+    private int _socketsNonBlocking;
+
     /// <summary>
-    /// Whether a splice on <paramref name="socket"/> can be trusted not to block. .NET makes a socket non-blocking at
-    /// its first async operation, which both of a relay's sockets have had by the time data flows (each pump's first
-    /// zero-byte read); checked once per direction, at its first chunk, so an idle connection never pays for it.
+    /// Whether splices between <paramref name="from"/> and <paramref name="to"/> (the relay's two sockets, in either
+    /// order) can be trusted not to block. .NET makes a socket non-blocking at its first async operation, which both
+    /// of a relay's sockets have had by the time data flows (each pump's first zero-byte read). Checked once per
+    /// connection, by the first direction to carry a chunk, so an idle connection never pays for it and a short one
+    /// pays two fcntl calls, not four; the two directions racing to it both check, and agree.
     /// </summary>
+    private bool SocketsNonBlocking(Socket from, Socket to)
+    {
+        var known = Volatile.Read(ref _socketsNonBlocking);
+        if (known == 0)
+        {
+            known = OperatingSystem.IsLinux() && IsNonBlocking(from) && IsNonBlocking(to) ? 1 : -1;
+            Volatile.Write(ref _socketsNonBlocking, known);
+        }
+
+        return known > 0;
+    }
+
     private static bool IsNonBlocking(Socket socket)
     {
         try
@@ -47,7 +64,6 @@ internal sealed partial class TcpRelay
     private async Task SplicePumpAsync(Socket from, Socket to, bool fromClient)
     {
         SplicePipe? pipe = null;
-        var socketsChecked = false;
         try
         {
             while (true)
@@ -64,17 +80,12 @@ internal sealed partial class TcpRelay
                         return;
                     }
 
-                    if (!socketsChecked)
+                    if (!SocketsNonBlocking(from, to))
                     {
-                        if (!OperatingSystem.IsLinux() || !IsNonBlocking(from) || !IsNonBlocking(to))
-                        {
-                            SplicePipe.Return(pipe);
-                            pipe = null;
-                            await PumpAsync(from, to, fromClient);
-                            return;
-                        }
-
-                        socketsChecked = true;
+                        SplicePipe.Return(pipe);
+                        pipe = null;
+                        await PumpAsync(from, to, fromClient);
+                        return;
                     }
                 }
 
