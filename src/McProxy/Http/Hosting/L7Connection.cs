@@ -21,6 +21,12 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     /// <summary>How long a closed connection keeps reading what the client still sends, waiting for its FIN.</summary>
     private static readonly TimeSpan LingerBound = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long Kestrel has to let go of a connection the proxy closed itself before its line is written without it:
+    /// more than the closing sends (2 s) and the linger (1 s) take, less than the 5 s the shutdown then waits for lines.
+    /// </summary>
+    internal static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(4);
+
     private readonly Socket _socket;
     private readonly HandOffStream _stream;
     private readonly ClientSender _sender;
@@ -131,9 +137,23 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 
     /// <summary>
     /// The proxy closes the socket itself (the drain's end at shutdown): the sends and reads that fail from here on
-    /// are not the client leaving.
+    /// are not the client leaving. Kestrel is then given <see cref="ReleaseBound"/> to let go of the connection;
+    /// should it still hold it, <see cref="Completed"/> completes anyway, so that the connection's access line is
+    /// written before the process exits (exactly one per connection) however Kestrel's processing ends.
     /// </summary>
-    public void ServerClosing() => Volatile.Write(ref _serverClosing, 1);
+    public void ServerClosing()
+    {
+        if (Interlocked.Exchange(ref _serverClosing, 1) == 0)
+        {
+            _ = ReleaseWithinBoundAsync();
+        }
+    }
+
+    private async Task ReleaseWithinBoundAsync()
+    {
+        await Task.WhenAny(_completed.Task, Task.Delay(ReleaseBound));
+        _completed.TrySetResult();
+    }
 
     /// <summary>For a connection Kestrel never accepted (the L7 host had stopped).</summary>
     public void Reject() => _completed.TrySetResult();
