@@ -17,12 +17,9 @@ public sealed class L7ConnectionReleaseTests
     [Fact]
     public async Task Completed_WaitsForKestrel_UntilTheProxyClosesTheConnection_ThenWithinTheBound()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accepting = listener.AcceptSocketAsync();
-        await client.ConnectAsync(listener.LocalEndpoint);
-        using var server = await accepting;
+        var (client, server) = await ConnectedPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
         var connection = NewConnection(server);
 
         // Kestrel holds it: nothing completes it, however long.
@@ -39,12 +36,9 @@ public sealed class L7ConnectionReleaseTests
     [Fact]
     public async Task Completed_AtOnce_WhenKestrelDisposesTheConnection()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accepting = listener.AcceptSocketAsync();
-        await client.ConnectAsync(listener.LocalEndpoint);
-        using var server = await accepting;
+        var (client, server) = await ConnectedPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
         var connection = NewConnection(server);
         client.Shutdown(SocketShutdown.Send);
 
@@ -53,6 +47,17 @@ public sealed class L7ConnectionReleaseTests
         await connection.DisposeAsync();
         await connection.Completed.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(disposing.Elapsed < L7Connection.ReleaseBound, $"completed after {disposing.Elapsed}, not by the disposal");
+    }
+
+    /// <summary>A loopback connection: the client's socket and the accepted one (the proxy's side).</summary>
+    private static async Task<(Socket Client, Socket Server)> ConnectedPairAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accepting = listener.AcceptSocketAsync();
+        await client.ConnectAsync(listener.LocalEndpoint);
+        return (client, await accepting);
     }
 
     private static L7Connection NewConnection(Socket socket)
