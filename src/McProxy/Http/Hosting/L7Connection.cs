@@ -22,8 +22,9 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     private static readonly TimeSpan LingerBound = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long Kestrel has to let go of a connection the proxy closed itself before its line is written without it:
-    /// more than the closing sends (2 s) and the linger (1 s) take, less than the 5 s the shutdown then waits for lines.
+    /// How long Kestrel has to let go of a connection whose client is gone, or which the proxy closed itself, before
+    /// its line is written without it: more than the closing sends (2 s) and the linger (1 s) take, less than the 5 s
+    /// the shutdown then waits for lines.
     /// </summary>
     internal static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(4);
 
@@ -37,6 +38,8 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     private int _aborted;
     private int _inputEnded;
     private int _serverClosing;
+    private int _releaseBoundStarted;
+    private int _releasedWithoutKestrel;
 
     public L7Connection(IConnectionView owner, Socket socket, byte[] replay, L7RouteFeature route, EndPoint? localEndPoint)
     {
@@ -63,6 +66,9 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 
     /// <summary>Completes when Kestrel is done with the connection (it disposed this context), or it was never accepted.</summary>
     public Task Completed => _completed.Task;
+
+    /// <summary>Kestrel still held the connection <see cref="ReleaseBound"/> after its client left or the proxy closed it.</summary>
+    public bool ReleasedWithoutKestrel => Volatile.Read(ref _releasedWithoutKestrel) != 0;
 
     public override string ConnectionId { get; set; }
 
@@ -110,6 +116,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 
         _ = _sender.StopAsync(abort: true);
         SignalClosed();
+        StartReleaseBound();
     }
 
     public override async ValueTask DisposeAsync()
@@ -143,7 +150,21 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     /// </summary>
     public void ServerClosing()
     {
-        if (Interlocked.Exchange(ref _serverClosing, 1) == 0)
+        Volatile.Write(ref _serverClosing, 1);
+        StartReleaseBound();
+    }
+
+    /// <summary>
+    /// Once the client is gone or the proxy has closed the connection, Kestrel has <see cref="ReleaseBound"/> to let
+    /// go of it; past that the hand-off completes without it: the access line is written and the slot freed.
+    /// Kestrel's HTTP/2 connection can wait forever for streams it has aborted (its own note in
+    /// <c>Http2Connection.ProcessRequestsAsync</c>, dotnet/aspnetcore#51304, which skips that wait only for its own
+    /// protocol errors): seen here for about one in twenty connections whose client flooded HEADERS and RST_STREAM
+    /// pairs and then reset TCP. Such a connection held its slot for good; now it costs only Kestrel's objects.
+    /// </summary>
+    private void StartReleaseBound()
+    {
+        if (Interlocked.Exchange(ref _releaseBoundStarted, 1) == 0)
         {
             _ = ReleaseWithinBoundAsync();
         }
@@ -152,7 +173,10 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
     private async Task ReleaseWithinBoundAsync()
     {
         await Task.WhenAny(_completed.Task, Task.Delay(ReleaseBound));
-        _completed.TrySetResult();
+        if (_completed.TrySetResult())
+        {
+            Volatile.Write(ref _releasedWithoutKestrel, 1);
+        }
     }
 
     /// <summary>For a connection Kestrel never accepted (the L7 host had stopped).</summary>
@@ -201,6 +225,7 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         }
 
         SignalClosed();
+        StartReleaseBound();
     }
 
     private void SignalClosed()

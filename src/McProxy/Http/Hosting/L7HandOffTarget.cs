@@ -39,6 +39,7 @@ internal sealed class L7HandOffTarget(L7ConnectionQueue queue) : IRouteTarget
 
         // BytesOut says how much of the response reached the client's socket.
         var outcome = l7.Route.AnyRequestAbortedByClient ? ConnectionOutcome.ClientAborted : ConnectionOutcome.Ok;
-        return new ConnectionResult(outcome, $"tls={tls} requests={l7.Route.Requests}");
+        var detail = $"tls={tls} requests={l7.Route.Requests}";
+        return new ConnectionResult(outcome, l7.ReleasedWithoutKestrel ? $"{detail}; ended without Kestrel, which still held it {L7Connection.ReleaseBound.TotalSeconds:0} s after the connection closed" : detail);
     }
 }
