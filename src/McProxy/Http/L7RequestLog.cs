@@ -84,7 +84,9 @@ internal sealed partial class L7RequestLog(RequestDelegate next, ProxyMetrics me
             return (StatusCodes.Status101SwitchingProtocols, RequestOutcome.Ok, aborted || error is not null ? "closed by the client" : "");
         }
 
-        if (aborted && clientSide)
+        // A client-side failure while the client is gone is the client leaving, even when Kestrel has not yet
+        // cancelled RequestAborted (the copy's write can fail first, once Kestrel has seen the connection end).
+        if ((aborted || (error is not null && route.ClientGone)) && clientSide)
         {
             var status = response.HasStarted ? response.StatusCode : ClientClosedRequest;
             // The connection still stands: only this stream was reset (HTTP/2 RST_STREAM).
