@@ -172,10 +172,17 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 
     private async Task ReleaseWithinBoundAsync()
     {
-        await Task.WhenAny(_completed.Task, Task.Delay(ReleaseBound));
-        if (_completed.TrySetResult())
+        try
         {
-            Volatile.Write(ref _releasedWithoutKestrel, 1);
+            // WaitAsync drops its timer as soon as Kestrel lets go, as it does for nearly every connection.
+            await _completed.Task.WaitAsync(ReleaseBound);
+        }
+        catch (TimeoutException)
+        {
+            if (_completed.TrySetResult())
+            {
+                Volatile.Write(ref _releasedWithoutKestrel, 1);
+            }
         }
     }
 
