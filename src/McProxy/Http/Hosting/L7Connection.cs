@@ -116,7 +116,6 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
 
         _ = _sender.StopAsync(abort: true);
         SignalClosed();
-        StartReleaseBound();
     }
 
     public override async ValueTask DisposeAsync()
@@ -232,11 +231,12 @@ internal sealed class L7Connection : ConnectionContext, IConnectionIdFeature, IC
         }
 
         SignalClosed();
-        StartReleaseBound();
     }
 
+    /// <summary>Tells Kestrel the connection is closed (its ConnectionClosed token), which then has <see cref="ReleaseBound"/> to let go.</summary>
     private void SignalClosed()
     {
+        StartReleaseBound();
         if (Interlocked.Exchange(ref _closeSignalled, 1) == 0)
         {
             // Off this thread: Kestrel's callbacks must not run inside a socket read or in Abort's caller.
